@@ -1,0 +1,142 @@
+"""Pose results in AlphaPose's ``alphapose-results.json`` layout, and COCO keypoint results.
+
+AlphaPose writes a flat list with one entry per person per frame::
+
+    {"image_id": "12.jpg", "category_id": 1, "keypoints": [x, y, s, ...],
+     "score": 2.71, "box": [x, y, w, h], "idx": 3}
+
+For a video, AlphaPose names frame ``i`` ``"i.jpg"``; for an image folder, the image file name.
+We follow that so tools written for AlphaPose read our files unchanged. Frames without people
+have no entry: the frame count lives in ``summary.json``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ambientpose_desktop.core.poses import FramePoses, Person
+
+CATEGORY_PERSON = 1
+
+
+def video_frame_name(index: int) -> str:
+    return f"{index}.jpg"
+
+
+def frame_index_of(image_id: str | int, names: Sequence[str] | None = None) -> int:
+    """Frame index of an ``image_id``: position in ``names`` if given, else ``"12.jpg"`` -> 12."""
+    if isinstance(image_id, int):
+        return image_id
+    if names is not None:
+        return _name_index(tuple(names))[image_id]
+    return int(Path(image_id).stem)
+
+
+_NAME_CACHE: dict[tuple[str, ...], dict[str, int]] = {}
+
+
+def _name_index(names: tuple[str, ...]) -> dict[str, int]:
+    if names not in _NAME_CACHE:
+        _NAME_CACHE.clear()
+        _NAME_CACHE[names] = {n: i for i, n in enumerate(names)}
+    return _NAME_CACHE[names]
+
+
+def _round(values: Iterable[float], digits: int) -> list[float]:
+    return [round(float(v), digits) for v in values]
+
+
+def person_to_entry(person: Person, image_id: str | int) -> dict[str, Any]:
+    return {
+        "image_id": image_id,
+        "category_id": CATEGORY_PERSON,
+        "keypoints": _round(person.keypoints.reshape(-1), 4),
+        "score": round(float(person.score), 6),
+        "box": _round(person.box, 3),
+        "idx": int(person.idx),
+    }
+
+
+def to_alphapose(frames: Iterable[FramePoses], names: Sequence[str] | None = None) -> list[dict]:
+    """Entries for ``frames``; ``names`` gives image file names for image folders."""
+    entries = []
+    for frame in frames:
+        image_id = names[frame.index] if names is not None else video_frame_name(frame.index)
+        entries.extend(person_to_entry(p, image_id) for p in frame.persons)
+    return entries
+
+
+def write_alphapose(path: Path, frames: Iterable[FramePoses],
+                    names: Sequence[str] | None = None) -> None:
+    """Write AlphaPose-format JSON atomically (temporary name, then rename)."""
+    from ambientpose_desktop.core.atomic import atomic_write_text
+
+    atomic_write_text(path, json.dumps(to_alphapose(frames, names), separators=(",", ":")))
+
+
+def _idx_of(raw: Any) -> int:
+    # AlphaPose without tracking writes idx as a list (or float); keep the first value.
+    if isinstance(raw, list):
+        raw = raw[0] if raw else -1
+    return int(raw) if raw is not None else -1
+
+
+def from_alphapose(entries: list[dict], num_frames: int | None = None,
+                   names: Sequence[str] | None = None,
+                   timestamps: Sequence[float] | None = None) -> list[FramePoses]:
+    """Frames (every index up to ``num_frames``, empty where nobody was found)."""
+    by_index: dict[int, list[Person]] = {}
+    for entry in entries:
+        index = frame_index_of(entry["image_id"], names)
+        box = entry.get("box") or _box_from_keypoints(entry["keypoints"])
+        by_index.setdefault(index, []).append(Person(
+            keypoints=np.asarray(entry["keypoints"], dtype=np.float32).reshape(-1, 3),
+            box=tuple(float(v) for v in box[:4]),
+            score=float(entry.get("score", 0.0)),
+            idx=_idx_of(entry.get("idx", -1)),
+        ))
+    count = num_frames if num_frames is not None else (max(by_index, default=-1) + 1)
+    return [
+        FramePoses(i, float(timestamps[i]) if timestamps is not None else 0.0,
+                   by_index.get(i, []))
+        for i in range(count)
+    ]
+
+
+def read_alphapose(path: Path, **kwargs: Any) -> list[FramePoses]:
+    return from_alphapose(json.loads(Path(path).read_text(encoding="utf-8")), **kwargs)
+
+
+def _box_from_keypoints(flat: Sequence[float]) -> list[float]:
+    kp = np.asarray(flat, dtype=np.float32).reshape(-1, 3)
+    x0, y0 = kp[:, 0].min(), kp[:, 1].min()
+    return [float(x0), float(y0), float(kp[:, 0].max() - x0), float(kp[:, 1].max() - y0)]
+
+
+def to_coco_results(entries: list[dict], image_ids: dict[str, int] | None = None) -> list[dict]:
+    """COCO keypoint results (``image_id`` as int) for ``COCOeval(gt, dt, "keypoints")``.
+
+    ``image_ids`` maps AlphaPose image names to COCO ids (from the ground truth's ``file_name``);
+    without it, ``"12.jpg"`` becomes 12.
+    """
+    out = []
+    for entry in entries:
+        image_id = entry["image_id"]
+        if image_ids is not None:
+            image_id = image_ids[Path(str(image_id)).name]
+        elif not isinstance(image_id, int):
+            image_id = int(Path(image_id).stem)
+        out.append({
+            "image_id": image_id,
+            "category_id": CATEGORY_PERSON,
+            "keypoints": list(entry["keypoints"]),
+            "score": float(entry["score"]),
+            "bbox": list(entry.get("box") or _box_from_keypoints(entry["keypoints"])),
+            "track_id": _idx_of(entry.get("idx", -1)),
+        })
+    return out

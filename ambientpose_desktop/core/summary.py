@@ -1,0 +1,56 @@
+"""``summary.json``: what was processed and how, written once per run beside ``pose.json``."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ambientpose_desktop.core.atomic import atomic_write_text
+
+
+@dataclass
+class SourceInfo:
+    """Metadata of a video or image folder as decoded (not as the container claims)."""
+
+    path: str
+    kind: str  # "video" or "images"
+    width: int
+    height: int
+    fps: float
+    frame_count: int
+    duration_s: float
+    codec: str = ""
+    # Seconds from the first frame, one per frame: variable frame rate is kept, not assumed away.
+    timestamps: list[float] = field(default_factory=list)
+    # Image file names, in processing order, for image folders (AlphaPose's image_id values).
+    frame_names: list[str] | None = None
+
+
+@dataclass
+class Summary:
+    source: SourceInfo
+    keypoint_format: str
+    backend: str
+    device: str
+    params: dict[str, Any]
+    frames_processed: int
+    persons: int
+    tracks: int
+    timings: dict[str, float]
+    warnings: list[str] = field(default_factory=list)
+    outputs: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def write(self, path: Path) -> None:
+        atomic_write_text(path, json.dumps(self.to_dict(), indent=1, ensure_ascii=False))
+
+    @classmethod
+    def read(cls, path: Path) -> Summary:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        source = SourceInfo(**data.pop("source"))
+        known = cls.__dataclass_fields__
+        return cls(source=source, **{k: v for k, v in data.items() if k in known})

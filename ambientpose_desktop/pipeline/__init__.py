@@ -1,0 +1,1 @@
+"""Video I/O, pose backends, tracking and the worker that ties them together."""

@@ -1,0 +1,75 @@
+"""The interface every pose backend implements, and its availability report."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+
+from ambientpose_desktop.core.poses import Person
+
+
+@dataclass(frozen=True)
+class Availability:
+    """Whether a backend can run here; ``message`` says why not in words a user can act on,
+    or carries a note when it can (e.g. "CUDA not found: runs on the CPU")."""
+
+    ok: bool
+    message: str = ""
+
+
+@dataclass
+class BackendConfig:
+    """Settings every backend understands, plus backend-specific ``options``."""
+
+    device: str = "auto"  # auto | cpu | cuda:N
+    conf: float = 0.25
+    imgsz: int = 640
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+class PoseBackend(ABC):
+    """Turns batches of RGB frames into people with keypoints.
+
+    Construction is cheap; ``load`` does the heavy imports and model loading so that merely
+    listing backends (Settings dialog, ``ambientpose detect --help``) stays fast.
+    """
+
+    name: ClassVar[str]
+    title: ClassVar[str]
+    keypoint_format: ClassVar[str] = "coco17"
+    # Frames per ``infer`` call that keeps the model busy without hurting latency.
+    batch_size: ClassVar[int] = 1
+
+    def __init__(self, config: BackendConfig) -> None:
+        self.config = config
+
+    @classmethod
+    @abstractmethod
+    def availability(cls, config: BackendConfig | None = None) -> Availability:
+        """Cheap check (no model load) of whether this backend can run with ``config``."""
+
+    @abstractmethod
+    def load(self) -> None:
+        """Import the runtime and load weights; raises ``BackendUnavailable`` with a clear
+        message when that is impossible."""
+
+    @property
+    @abstractmethod
+    def device(self) -> str:
+        """The device actually used after ``load`` (``cpu``, ``cuda:0``)."""
+
+    @abstractmethod
+    def infer(self, frames: list[np.ndarray]) -> list[list[Person]]:
+        """People per frame for RGB uint8 frames (H, W, 3); ``idx`` is left at -1 unless
+        the backend tracks by itself."""
+
+    @property
+    def tracks_itself(self) -> bool:
+        """True when the backend assigns ``idx`` itself (then our tracker is skipped)."""
+        return False
+
+    def close(self) -> None:  # noqa: B027 - most backends have nothing to release
+        """Release models and GPU memory."""
