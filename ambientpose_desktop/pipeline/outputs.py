@@ -1,0 +1,165 @@
+"""Optional rendered outputs of a run: ``overlay.mp4`` and the seed's JPEG folders.
+
+They are written by a thread of their own behind a bounded queue (the model does not wait on
+the encoder), into temporary names that are renamed into place only when the run completes.
+"""
+
+from __future__ import annotations
+
+import queue
+import shutil
+import threading
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from loguru import logger
+
+from ambientpose_desktop.core.keypoints import KeypointFormat
+from ambientpose_desktop.core.poses import Person
+from ambientpose_desktop.pipeline.overlay import draw_poses
+
+_DONE = object()
+
+
+class OverlayVideoWriter:
+    """H.264 MP4 through PyAV at the source's frame rate; even sizes as yuv420p requires."""
+
+    def __init__(self, path: Path, fps: float, width: int, height: int) -> None:
+        import av
+
+        self._container = av.open(str(path), mode="w", format="mp4")
+        rate = Fraction(fps).limit_denominator(1001) if fps > 0 else Fraction(25)
+        self._stream = self._container.add_stream("libx264", rate=rate)
+        self._stream.width, self._stream.height = width - width % 2, height - height % 2
+        self._stream.pix_fmt = "yuv420p"
+        self._stream.options = {"crf": "20", "preset": "veryfast"}
+
+    def write(self, rgb: np.ndarray) -> None:
+        import av
+
+        frame = av.VideoFrame.from_ndarray(
+            np.ascontiguousarray(rgb[: self._stream.height, : self._stream.width]), format="rgb24")
+        for packet in self._stream.encode(frame):
+            self._container.mux(packet)
+
+    def close(self) -> None:
+        for packet in self._stream.encode():
+            self._container.mux(packet)
+        self._container.close()
+
+
+class RenderedOutputs:
+    """Collects frames for the overlay video and JPEG folders; a no-op when none is asked."""
+
+    def __init__(self, folder: Path, stem: str, fmt: KeypointFormat, fps: float,
+                 video: bool, jpeg: bool) -> None:
+        self._folder, self._stem, self._fmt, self._fps = folder, stem, fmt, fps
+        self._video, self._jpeg = video, jpeg
+        self._queue: queue.Queue = queue.Queue(maxsize=8)
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+        self._writer: OverlayVideoWriter | None = None
+        self._count = 0
+        self._temps: dict[str, Path] = {}
+        if video or jpeg:
+            self._thread = threading.Thread(target=self._loop, name="render", daemon=True)
+            self._thread.start()
+
+    @property
+    def final_names(self) -> dict[str, str]:
+        names = {}
+        if self._video:
+            names["video"] = "overlay.mp4"
+        if self._jpeg:
+            names["frames"] = f"frames_{self._stem}"
+            names["overlay"] = f"overlay_{self._stem}"
+        return names
+
+    def _temp(self, key: str) -> Path:
+        if key not in self._temps:
+            final = self.final_names[key]
+            temp = self._folder / f".{final}.part"
+            if key == "video":
+                temp = self._folder / ".overlay.part.mp4"
+            else:
+                shutil.rmtree(temp, ignore_errors=True)
+                temp.mkdir()
+            self._temps[key] = temp
+        return self._temps[key]
+
+    def add(self, rgb: np.ndarray, persons: list[Person]) -> None:
+        if self._thread is None:
+            return
+        if self._error is not None:
+            raise RuntimeError(f"writing rendered outputs failed: {self._error}")
+        self._queue.put((rgb, persons))
+
+    def _loop(self) -> None:
+        import cv2
+
+        while True:
+            item: Any = self._queue.get()
+            if item is _DONE:
+                return
+            if self._error is not None:
+                continue  # drain so the producer never blocks
+            rgb, persons = item
+            try:
+                drawn = draw_poses(rgb, persons, self._fmt)
+                if self._video:
+                    if self._writer is None:
+                        self._writer = OverlayVideoWriter(self._temp("video"), self._fps,
+                                                          rgb.shape[1], rgb.shape[0])
+                    self._writer.write(drawn)
+                if self._jpeg:
+                    name = f"frame_{self._count:06d}.jpg"
+                    for key, image in (("frames", rgb), ("overlay", drawn)):
+                        path = self._temp(key) / name
+                        ok, data = cv2.imencode(".jpg", cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+                        if not ok:
+                            raise OSError(f"cannot encode {name}")
+                        path.write_bytes(data.tobytes())
+                self._count += 1
+            except BaseException as exc:  # reported to the producer on its next add/finish
+                self._error = exc
+
+    def _join(self) -> None:
+        if self._thread is not None:
+            self._queue.put(_DONE)
+            self._thread.join()
+            self._thread = None
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+    def finish(self, stop: threading.Event) -> list[str]:
+        """Flush, then move every output to its final name; returns those names."""
+        self._join()
+        if self._error is not None:
+            self.abort()
+            raise RuntimeError(f"writing rendered outputs failed: {self._error}")
+        if stop.is_set():
+            self.abort()
+            return []
+        done = []
+        for key, temp in self._temps.items():
+            final = self._folder / self.final_names[key]
+            if final.is_dir():
+                shutil.rmtree(final)
+            temp.replace(final)
+            done.append(final.name)
+        return done
+
+    def abort(self) -> None:
+        try:
+            self._join()
+        except Exception as exc:  # cleanup must go on whatever the encoder says
+            logger.debug("closing rendered outputs: {}", exc)
+        for temp in self._temps.values():
+            if temp.is_dir():
+                shutil.rmtree(temp, ignore_errors=True)
+            else:
+                temp.unlink(missing_ok=True)
+        self._temps.clear()

@@ -1,0 +1,182 @@
+"""Frame sources: videos through PyAV and folders of images.
+
+A source yields ``(index, timestamp_s, rgb_frame)`` in order. Containers are recognised by
+content (FFmpeg probes the bytes), so an MP4 named ``.avi`` opens fine. Timestamps come from
+each frame's presentation time, so variable frame rate survives into the results.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+from loguru import logger
+from natsort import os_sorted
+
+from ambientpose_desktop.core.errors import DecodeError, InputError
+from ambientpose_desktop.core.media import is_image_name
+from ambientpose_desktop.core.summary import SourceInfo
+
+Frame = tuple[int, float, np.ndarray]
+
+
+def _check_file(path: Path) -> None:
+    if not path.exists():
+        raise InputError(f"{path} does not exist")
+    if path.is_dir():
+        raise InputError(f"{path} is a folder; use --image-dir for a folder of images")
+    if not os.access(path, os.R_OK):
+        raise InputError(f"{path} cannot be read (permission denied)")
+    if path.stat().st_size == 0:
+        raise InputError(f"{path.name} is empty (0 bytes)")
+
+
+class VideoSource:
+    """A video decoded with PyAV (FFmpeg), frame-threaded."""
+
+    def __init__(self, path: str | Path) -> None:
+        import av  # local: keeps `import ambientpose_desktop.pipeline` light for the GUI
+
+        self.path = Path(path)
+        _check_file(self.path)
+        try:
+            self._container = av.open(str(self.path))
+        except av.error.FFmpegError as exc:
+            raise InputError(
+                f"{self.path.name} is not a video that can be read "
+                f"(damaged, incomplete or not a video file: {exc.strerror or exc})"
+            ) from None
+        if not self._container.streams.video:
+            self._container.close()
+            raise InputError(f"{self.path.name} has no video stream (audio only?)")
+        self._stream = self._container.streams.video[0]
+        self._stream.thread_type = "AUTO"
+        self.info = self._read_info()
+
+    def _read_info(self) -> SourceInfo:
+        stream = self._stream
+        rate = stream.average_rate or stream.guessed_rate or stream.base_rate
+        fps = float(rate) if rate else 0.0
+        duration = 0.0
+        if stream.duration is not None and stream.time_base is not None:
+            duration = float(stream.duration * stream.time_base)
+        elif self._container.duration:
+            duration = self._container.duration / 1_000_000
+        count = stream.frames or (round(duration * fps) if fps else 0)
+        return SourceInfo(
+            path=str(self.path), kind="video",
+            width=stream.codec_context.width, height=stream.codec_context.height,
+            fps=round(fps, 6), frame_count=int(count), duration_s=round(duration, 6),
+            codec=stream.codec_context.name or "",
+        )
+
+    def frames(self, max_frames: int | None = None) -> Iterator[Frame]:
+        """Decode in order. A damaged stream raises ``DecodeError`` after the good frames."""
+        import av
+
+        index = 0
+        first: float | None = None
+        try:
+            for frame in self._container.decode(self._stream):
+                t = float(frame.time) if frame.time is not None else index / (self.info.fps or 1)
+                first = t if first is None else first
+                yield index, t - first, frame.to_ndarray(format="rgb24")
+                index += 1
+                if max_frames is not None and index >= max_frames:
+                    return
+        except av.error.FFmpegError as exc:
+            self._raise_damaged(index, exc.strerror or str(exc))
+        # Threaded decoding can end silently at damage; the container's own count tells.
+        claimed = self._stream.frames
+        if claimed and claimed - index > max(2, claimed // 100):
+            self._raise_damaged(index, "the file ends early")
+
+    def _raise_damaged(self, index: int, reason: str) -> None:
+        total = self._stream.frames
+        of = f" of {total}" if total else ""
+        raise DecodeError(
+            f"{self.path.name} is damaged: decoding stopped after frame {index}{of} ({reason})",
+            frames_decoded=index,
+        )
+
+    def close(self) -> None:
+        self._container.close()
+
+
+class ImageFolderSource:
+    """Images of a folder in natural order (img2 before img10); other files are skipped."""
+
+    def __init__(self, folder: str | Path, fps: float = 0.0) -> None:
+        self.path = Path(folder)
+        if not self.path.is_dir():
+            raise InputError(f"{self.path} is not a folder")
+        files = []
+        for entry in os_sorted(self.path.iterdir()):
+            if entry.is_file() and is_image_name(entry):
+                files.append(entry)
+            elif entry.is_file():
+                logger.info("skipping {}: not an image", entry.name)
+        if not files:
+            raise InputError(f"{self.path} contains no images (jpg, png, bmp, tif, webp)")
+        self.files = files
+        first = _read_image(files[0])
+        if first is None:
+            raise InputError(f"{files[0].name} is not an image that can be read")
+        self.info = SourceInfo(
+            path=str(self.path), kind="images", width=first.shape[1], height=first.shape[0],
+            fps=float(fps), frame_count=len(files), duration_s=0.0,
+            frame_names=[f.name for f in files],
+        )
+
+    def frames(self, max_frames: int | None = None) -> Iterator[Frame]:
+        step = 1.0 / self.info.fps if self.info.fps else 0.0
+        index = 0
+        for path in self.files[:max_frames]:
+            image = _read_image(path)
+            if image is None:
+                logger.warning("skipping {}: not an image that can be read", path.name)
+                # keep index == position in frame_names, so an unreadable image is an empty frame
+                image = np.zeros((self.info.height, self.info.width, 3), np.uint8)
+            yield index, index * step, image
+            index += 1
+
+    def close(self) -> None:
+        pass
+
+
+def _read_image(path: Path) -> np.ndarray | None:
+    import cv2
+
+    # np.fromfile + imdecode handles non-ASCII paths, which cv2.imread does not on Windows.
+    data = np.fromfile(str(path), dtype=np.uint8)
+    image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
+    return None if image is None else cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+
+
+FrameSource = VideoSource | ImageFolderSource
+
+
+def open_source(path: str | Path) -> FrameSource:
+    path = Path(path)
+    return ImageFolderSource(path) if path.is_dir() else VideoSource(path)
+
+
+def probe(path: str | Path) -> SourceInfo:
+    """Content check before a task is created: opens the file and decodes one frame.
+
+    Raises ``InputError`` with the reason a user can read when it is not a usable video.
+    """
+    source = open_source(path)
+    try:
+        for _ in source.frames(max_frames=1):
+            break
+        else:
+            raise InputError(f"{Path(path).name} contains no decodable frames")
+        return replace(source.info)
+    except DecodeError as exc:
+        raise InputError(str(exc)) from None
+    finally:
+        source.close()

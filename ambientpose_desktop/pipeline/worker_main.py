@@ -1,0 +1,98 @@
+"""Process-level side of the worker: signals, events, error file and exit codes.
+
+Exit codes: 0 success, 1 failure, 2 bad usage or input, 130 canceled by SIGINT, 143 by SIGTERM.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+import traceback
+from pathlib import Path
+
+from loguru import logger
+
+from ambientpose_desktop.core.atomic import atomic_write_text
+from ambientpose_desktop.core.errors import AmbientPoseError, DecodeError
+from ambientpose_desktop.core.events import Canceled, Failed, Finished
+from ambientpose_desktop.core.logs import setup_logging
+from ambientpose_desktop.pipeline.events_sink import EventSink
+from ambientpose_desktop.pipeline.worker import DetectJob, RunCanceled, run
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+_SIGNAL_EXIT = {signal.SIGINT: 130, signal.SIGTERM: 143}
+
+
+def _install_stop_handlers(stop: threading.Event) -> dict[str, int]:
+    received = {"code": 130}
+
+    def handler(signum: int, _frame: object) -> None:
+        received["code"] = _SIGNAL_EXIT.get(signum, 143)
+        stop.set()
+
+    for sig in _SIGNAL_EXIT:
+        signal.signal(sig, handler)
+    return received
+
+
+def _log_to_events(sink: EventSink):
+    def write(message) -> None:  # loguru message object
+        record = message.record
+        sink.log(record["level"].name, record["message"])
+
+    return write
+
+
+def detect_main(job: DetectJob, debug: bool = False) -> int:
+    """Run ``job`` as a worker process would; returns the exit code."""
+    setup_logging("worker", stderr_level="ERROR" if not debug else "DEBUG", debug=debug)
+    stop = threading.Event()
+    received = _install_stop_handlers(stop)
+    events_path = None
+    try:
+        Path(job.output).mkdir(parents=True, exist_ok=True)
+        events_path = Path(job.output) / "events.jsonl"
+    except OSError:
+        pass  # reported properly by the run's own writability check
+    try:
+        sink = EventSink(events_path)
+    except OSError:
+        sink = EventSink(None)
+    logger.add(_log_to_events(sink), level="INFO", format="{message}")
+    try:
+        summary = run(job, sink, stop)
+    except RunCanceled as exc:
+        sink.emit(Canceled(frames=exc.frames))
+        print(f"canceled after {exc.frames} frames", file=sys.stderr)
+        return received["code"]
+    except (AmbientPoseError, DecodeError) as exc:
+        return _fail(job, sink, str(exc), exc.exit_code, debug)
+    except MemoryError:
+        return _fail(job, sink, "out of memory: try a smaller --imgsz or close other programs",
+                     EXIT_FAILED, debug)
+    except Exception as exc:
+        return _fail(job, sink, f"unexpected error: {type(exc).__name__}: {exc}", EXIT_FAILED, debug)
+    finally:
+        logger.remove()
+    sink.emit(Finished(frames=summary.frames_processed, persons=summary.persons,
+                       elapsed_s=summary.timings.get("elapsed_s", 0.0), outputs=summary.outputs))
+    sink.close()
+    print(f"done: {summary.frames_processed} frames, {summary.persons} poses, "
+          f"{summary.tracks} tracks -> {Path(job.output) / 'pose.json'}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _fail(job: DetectJob, sink: EventSink, message: str, code: int, debug: bool) -> int:
+    """Report a failure: ``error.txt`` keeps the traceback, the terminal gets one line."""
+    trace = traceback.format_exc()
+    try:
+        atomic_write_text(Path(job.output) / "error.txt", f"{message}\n\n{trace}")
+    except OSError:
+        pass  # the output folder itself may be the problem
+    sink.emit(Failed(error=message))
+    sink.close()
+    print(f"error: {message}", file=sys.stderr)
+    if debug:
+        print(trace, file=sys.stderr)
+    return code

@@ -1,0 +1,71 @@
+"""How a worker process is launched for a task, from source, an installed package or the
+frozen app alike, optionally with another Python interpreter (e.g. an AlphaPose environment)."""
+
+from __future__ import annotations
+
+import glob
+import os
+import sys
+from pathlib import Path
+
+from ambientpose_desktop.core.tasks import TaskParams
+
+
+def is_frozen() -> bool:
+    return bool(getattr(sys, "frozen", False))
+
+
+def worker_program(worker_python: str | None = None) -> list[str]:
+    """The argv prefix that runs ``ambientpose`` subcommands in a new process.
+
+    The frozen app is its own worker (``AmbientPose detect …``); otherwise ``python -m
+    ambientpose_desktop`` with this interpreter, or with ``worker_python`` when the user set
+    one (that environment must have ``ambientpose-desktop[worker]`` installed).
+    """
+    if worker_python:
+        return [worker_python, "-m", "ambientpose_desktop"]
+    if is_frozen():
+        return [sys.executable]
+    return [sys.executable, "-m", "ambientpose_desktop"]
+
+
+def detect_arguments(task_id: str, input_path: str | Path, output_dir: str | Path,
+                     params: TaskParams) -> list[str]:
+    """``detect`` arguments for a task: the one mapping from task params to the worker CLI."""
+    source = Path(input_path)
+    args = ["detect", "--image-dir" if source.is_dir() else "--video", str(source),
+            "--output", str(output_dir), "--task", task_id,
+            "--backend", params.backend, "--device", params.device,
+            "--conf", str(params.conf), "--imgsz", str(params.imgsz)]
+    if params.max_frames:
+        args += ["--max-frames", str(params.max_frames)]
+    if params.overlay_video:
+        args.append("--overlay-video")
+    if params.frames_jpeg:
+        args.append("--frames-jpeg")
+    for key, value in sorted(params.backend_options.items()):
+        args += ["--opt", f"{key}={value}"]
+    return args
+
+
+def worker_environment(slot: int | None = None, gpu_count: int = 0) -> dict[str, str]:
+    """Environment for a worker: unbuffered output, and its own GPU when slots share a machine."""
+    env = dict(os.environ)
+    env["PYTHONUNBUFFERED"] = "1"
+    env["PYTHONIOENCODING"] = "utf-8"
+    if slot is not None and gpu_count > 1:
+        env["CUDA_VISIBLE_DEVICES"] = str(slot % gpu_count)
+    return env
+
+
+def gpu_count() -> int:
+    """NVIDIA GPUs visible to this machine, without importing a CUDA runtime (cheap at start)."""
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if visible is not None:
+        return len([d for d in visible.split(",") if d.strip() and d.strip() != "-1"])
+    return len(glob.glob("/dev/nvidia[0-9]*"))
+
+
+def default_slots() -> int:
+    """One task per GPU, or one CPU slot (the model already uses every core)."""
+    return max(1, gpu_count())

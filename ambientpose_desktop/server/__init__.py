@@ -1,0 +1,1 @@
+"""The FastAPI server for headless remote submission, sharing the window's store and runner."""

@@ -1,0 +1,63 @@
+"""Task folders on disk, and safe resolution of paths inside them."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from ambientpose_desktop.core.paths import AppPaths
+
+
+class UnsafePath(ValueError):
+    """A requested path would leave its task folder (``..``, absolute, or a symlink out)."""
+
+
+def process_alive(pid: int) -> bool:
+    """True if a process with this pid exists (zombies of our own children count as dead)."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie has exited: its pid still answers signal 0
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            return fh.read().split(") ")[-1][:1] != "Z"
+    except OSError:
+        return True
+
+
+class ArtefactStore:
+    """Where each task's results live: ``<data>/tasks/<id>/``."""
+
+    def __init__(self, paths: AppPaths) -> None:
+        self.root = paths.tasks
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def task_dir(self, task_id: str, create: bool = False) -> Path:
+        if not task_id.isalnum():
+            raise UnsafePath(f"not a task id: {task_id!r}")
+        folder = self.root / task_id
+        if create:
+            folder.mkdir(parents=True, exist_ok=True)
+        return folder
+
+    def resolve(self, task_id: str, relative: str) -> Path:
+        """The file ``relative`` inside the task folder, or ``UnsafePath``.
+
+        Both sides are fully resolved, so ``..``, absolute paths and symlinks pointing out of
+        the folder are all refused, however they were encoded on the way in.
+        """
+        base = self.task_dir(task_id).resolve()
+        if not relative or Path(relative).is_absolute() or "\x00" in relative:
+            raise UnsafePath(relative)
+        target = (base / relative).resolve()
+        if not target.is_relative_to(base) or target == base:
+            raise UnsafePath(relative)
+        return target
+
+    def delete(self, task_id: str) -> None:
+        shutil.rmtree(self.task_dir(task_id), ignore_errors=True)
