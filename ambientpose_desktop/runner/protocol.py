@@ -1,0 +1,32 @@
+"""What the server and the window need from whichever runner owns the queue in this process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+from typing import Protocol
+
+from ambientpose_desktop.store.artefacts import process_alive
+from ambientpose_desktop.store.models import Task
+
+
+class TaskRunner(Protocol):
+    def wake(self) -> None:
+        """New PENDING tasks may exist: claim and start what free slots allow."""
+
+    def cancel(self, task_id: str) -> bool:
+        """Stop the task if this runner runs it; ``False`` if it does not."""
+
+
+def signal_foreign_worker(task: Task) -> bool:
+    """SIGTERM a worker started by another runner on this machine (e.g. ``ambientpose serve``
+    while the window runs the task). Its own runner then records the task as CANCELED."""
+    host, _, _ = (task.runner_id or "").rpartition(":")
+    if not task.worker_pid or host != socket.gethostname() or not process_alive(task.worker_pid):
+        return False
+    try:
+        os.kill(task.worker_pid, signal.SIGTERM)
+    except OSError:
+        return False
+    return True

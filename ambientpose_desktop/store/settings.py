@@ -1,0 +1,75 @@
+"""User settings, persisted as JSON in the config folder and shared by window, server and CLI.
+
+A plain dataclass rather than QSettings so that ``ambientpose serve`` (no Qt) reads the same
+defaults the window's Settings dialog wrote.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from loguru import logger
+
+from ambientpose_desktop.core.atomic import atomic_write_text
+from ambientpose_desktop.core.paths import AppPaths, app_paths
+from ambientpose_desktop.core.tasks import TaskParams
+
+SETTINGS_FILE = "settings.json"
+
+
+@dataclass
+class AppSettings:
+    backend: str = "embedded"
+    device: str = "auto"
+    conf: float = 0.25
+    imgsz: int = 640
+    # Where results are written; empty means the task folder in the data dir.
+    output_dir: str = ""
+    # Worker slots; 0 means one per GPU, or one on a machine without GPU.
+    concurrency: int = 0
+    # Another Python interpreter to run workers with (e.g. an AlphaPose environment).
+    worker_python: str = ""
+    overlay_video: bool = False
+    frames_jpeg: bool = False
+    # Options per backend name, passed to the worker as --opt KEY=VALUE.
+    backend_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    queue_paused: bool = False
+
+    def task_params(self, **overrides: Any) -> TaskParams:
+        """Parameters for a new task from these defaults; ``overrides`` win."""
+        params = TaskParams(
+            backend=self.backend, device=self.device, conf=self.conf, imgsz=self.imgsz,
+            overlay_video=self.overlay_video, frames_jpeg=self.frames_jpeg,
+            backend_options=dict(self.backend_options.get(self.backend, {})),
+        )
+        data = params.to_dict()
+        data.update({k: v for k, v in overrides.items() if v is not None})
+        if "backend" in overrides and "backend_options" not in overrides:
+            data["backend_options"] = dict(self.backend_options.get(data["backend"], {}))
+        return TaskParams.from_dict(data)
+
+    @staticmethod
+    def path(paths: AppPaths | None = None) -> Path:
+        return (paths or app_paths()).config / SETTINGS_FILE
+
+    @classmethod
+    def load(cls, paths: AppPaths | None = None) -> AppSettings:
+        """Saved settings, or defaults; a damaged file is logged and replaced by defaults."""
+        path = cls.path(paths)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return cls()
+        except (OSError, ValueError) as exc:
+            logger.warning("ignoring unreadable settings file {}: {}", path, exc)
+            return cls()
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    def save(self, paths: AppPaths | None = None) -> None:
+        path = self.path(paths)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(path, json.dumps(asdict(self), indent=2))
