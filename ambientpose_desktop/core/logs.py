@@ -9,7 +9,8 @@ from loguru import logger
 from ambientpose_desktop.core.paths import app_paths
 
 
-def setup_logging(process: str, *, stderr_level: str | None = "WARNING", debug: bool = False) -> None:
+def setup_logging(process: str, *, stderr_level: str | None = "WARNING",
+                  debug: bool = False) -> None:
     """Replace loguru's default handler; ``process`` names the log file (app, worker, server)."""
     logger.remove()
     if stderr_level:

@@ -133,15 +133,13 @@ class ImageFolderSource:
 
     def frames(self, max_frames: int | None = None) -> Iterator[Frame]:
         step = 1.0 / self.info.fps if self.info.fps else 0.0
-        index = 0
-        for path in self.files[:max_frames]:
+        for index, path in enumerate(self.files[:max_frames]):
             image = _read_image(path)
             if image is None:
                 logger.warning("skipping {}: not an image that can be read", path.name)
                 # keep index == position in frame_names, so an unreadable image is an empty frame
                 image = np.zeros((self.info.height, self.info.width, 3), np.uint8)
             yield index, index * step, image
-            index += 1
 
     def close(self) -> None:
         pass

@@ -151,9 +151,10 @@ def run(job: DetectJob, sink: EventSink, stop: threading.Event) -> Summary:
                 done = len(results)
                 fps = done / max(time.perf_counter() - loop_start, 1e-9)
                 eta = (total - done) / fps if total and fps else None
-                sink.progress(Progress(frame=done, total_frames=max(total, done),
-                                       fps=round(fps, 2), eta_s=None if eta is None else round(eta, 1)),
-                              force=end is not None)
+                sink.progress(Progress(
+                    frame=done, total_frames=max(total, done), fps=round(fps, 2),
+                    eta_s=None if eta is None else round(eta, 1),
+                ), force=end is not None)
             if end is not None:
                 break
         outputs = rendered.finish(stop)

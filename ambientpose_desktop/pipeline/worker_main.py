@@ -5,6 +5,7 @@ Exit codes: 0 success, 1 failure, 2 bad usage or input, 130 canceled by SIGINT, 
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import sys
 import threading
@@ -72,7 +73,8 @@ def detect_main(job: DetectJob, debug: bool = False) -> int:
         return _fail(job, sink, "out of memory: try a smaller --imgsz or close other programs",
                      EXIT_FAILED, debug)
     except Exception as exc:
-        return _fail(job, sink, f"unexpected error: {type(exc).__name__}: {exc}", EXIT_FAILED, debug)
+        message = f"unexpected error: {type(exc).__name__}: {exc}"
+        return _fail(job, sink, message, EXIT_FAILED, debug)
     finally:
         logger.remove()
     sink.emit(Finished(frames=summary.frames_processed, persons=summary.persons,
@@ -86,10 +88,8 @@ def detect_main(job: DetectJob, debug: bool = False) -> int:
 def _fail(job: DetectJob, sink: EventSink, message: str, code: int, debug: bool) -> int:
     """Report a failure: ``error.txt`` keeps the traceback, the terminal gets one line."""
     trace = traceback.format_exc()
-    try:
+    with contextlib.suppress(OSError):  # the output folder itself may be the problem
         atomic_write_text(Path(job.output) / "error.txt", f"{message}\n\n{trace}")
-    except OSError:
-        pass  # the output folder itself may be the problem
     sink.emit(Failed(error=message))
     sink.close()
     print(f"error: {message}", file=sys.stderr)

@@ -12,7 +12,15 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ambientpose_desktop.core.events import Canceled, Event, Failed, Finished, Progress, Started, parse_event
+from ambientpose_desktop.core.events import (
+    Canceled,
+    Event,
+    Failed,
+    Finished,
+    Progress,
+    Started,
+    parse_event,
+)
 from ambientpose_desktop.core.tasks import TaskStatus
 from ambientpose_desktop.store.repository import TaskRepository
 
@@ -73,7 +81,8 @@ class TaskExecution:
         status, error = self._outcome(exit_code, crashed)
         metrics = self._metrics()
         if status == TaskStatus.SUCCESS:
-            self.repo.set_progress(self.task_id, self.frames_done, self.total_frames or self.frames_done)
+            total = self.total_frames or self.frames_done
+            self.repo.set_progress(self.task_id, self.frames_done, total)
         self.repo.set_status(self.task_id, status, error=error, metrics=metrics)
         return status
 
@@ -97,9 +106,9 @@ class TaskExecution:
             metrics.update(persons=self.final_event.persons, elapsed_s=self.final_event.elapsed_s)
             try:
                 data = json.loads(summary.read_text(encoding="utf-8"))
-                metrics.update(tracks=data.get("tracks"), keypoint_format=data.get("keypoint_format"),
-                               device=data.get("device"), backend=data.get("backend"),
-                               video_fps=data["source"].get("fps"))
+                metrics.update({key: data.get(key) for key in
+                                ("tracks", "keypoint_format", "device", "backend")})
+                metrics["video_fps"] = data["source"].get("fps")
             except (OSError, ValueError, KeyError):
                 pass
         return metrics

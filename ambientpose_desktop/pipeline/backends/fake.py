@@ -34,7 +34,8 @@ class FakeBackend(PoseBackend):
     def __init__(self, config: BackendConfig) -> None:
         super().__init__(config)
         self._frame = 0
-        self._delay = float(config.options.get("delay_s", os.environ.get("AMBIENTPOSE_FAKE_DELAY", 0)))
+        default_delay = os.environ.get("AMBIENTPOSE_FAKE_DELAY", 0)
+        self._delay = float(config.options.get("delay_s", default_delay))
         self._crash_at = config.options.get("crash_at")
 
     @classmethod
