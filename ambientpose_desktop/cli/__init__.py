@@ -1,0 +1,43 @@
+"""The ``ambientpose`` command: the window by default, and subcommands for headless work.
+
+Each subcommand lives in its own module here and imports what it needs only when it runs, so
+``ambientpose detect`` never loads Qt and ``ambientpose`` (the window) never loads a model
+runtime at start-up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from ambientpose_desktop import __version__
+from ambientpose_desktop.core.errors import AmbientPoseError
+
+# Modules of this package that each define ``add_parser(subparsers)``; order = --help order.
+SUBCOMMANDS = ("gui", "detect", "tasks")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ambientpose", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"ambientpose {__version__}")
+    sub = parser.add_subparsers(dest="command")
+    for name in SUBCOMMANDS:
+        importlib.import_module(f"{__name__}.{name}").add_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "func", None) is None:
+        from ambientpose_desktop.cli.gui import run
+
+        return run(args)
+    try:
+        return int(args.func(args) or 0)
+    except AmbientPoseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
