@@ -16,7 +16,33 @@ class TaskRunner(Protocol):
         """New PENDING tasks may exist: claim and start what free slots allow."""
 
     def cancel(self, task_id: str) -> bool:
-        """Stop the task if this runner runs it; ``False`` if it does not."""
+        """Stop the task if this runner runs it; ``False`` if it does not.
+
+        Both methods may be called from any thread (the embedded server calls them from its
+        own); implementations hand the work to their own thread or loop."""
+
+
+class RemoteServer(Protocol):
+    """The embedded HTTP server as the window sees it. Implemented in ``server/`` and handed to
+    the window by the composition root (``cli``), so ``gui/`` never imports ``server/``."""
+
+    @property
+    def url(self) -> str | None:
+        """Base URL while running, ``None`` when stopped."""
+
+    @property
+    def token(self) -> str:
+        """The bearer token remote clients must send."""
+
+    def start(self, host: str = "127.0.0.1", port: int = 8765) -> str:
+        """Start serving in a background thread; returns the URL. Raises ``OSError`` with a
+        readable message when the port is taken."""
+
+    def stop(self) -> None:
+        """Stop serving; waits for the server thread to end."""
+
+    def regenerate_token(self) -> str:
+        """Replace the token (old clients get 401) and return the new one."""
 
 
 def signal_foreign_worker(task: Task) -> bool:

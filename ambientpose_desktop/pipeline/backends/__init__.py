@@ -9,7 +9,12 @@ from __future__ import annotations
 import importlib
 
 from ambientpose_desktop.core.errors import BackendUnavailable, InputError
-from ambientpose_desktop.pipeline.backends.base import Availability, BackendConfig, PoseBackend
+from ambientpose_desktop.pipeline.backends.base import (
+    Availability,
+    BackendConfig,
+    BackendOption,
+    PoseBackend,
+)
 
 DEFAULT_BACKEND = "embedded"
 
@@ -56,6 +61,6 @@ def create_backend(name: str, config: BackendConfig) -> PoseBackend:
 
 
 __all__ = [
-    "DEFAULT_BACKEND", "Availability", "BackendConfig", "PoseBackend",
+    "DEFAULT_BACKEND", "Availability", "BackendConfig", "BackendOption", "PoseBackend",
     "availability", "backend_class", "backend_names", "create_backend", "register",
 ]

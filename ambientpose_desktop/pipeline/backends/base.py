@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from ambientpose_desktop.core.errors import InputError
 from ambientpose_desktop.core.poses import Person
 
 
@@ -18,6 +19,38 @@ class Availability:
 
     ok: bool
     message: str = ""
+
+
+@dataclass(frozen=True)
+class BackendOption:
+    """A backend-specific setting, declared once so the Settings dialog can draw a field for it,
+    the CLI can check ``--opt KEY=VALUE`` and the worker can convert the value.
+
+    ``kind`` is one of ``str``, ``int``, ``float``, ``bool``, ``file``, ``dir``, ``choice``.
+    """
+
+    key: str
+    label: str
+    kind: str = "str"
+    default: Any = None
+    help: str = ""
+    choices: tuple[str, ...] = ()
+
+    def convert(self, value: Any) -> Any:
+        """``value`` (often a string from the command line) as this option's type."""
+        if value is None or value == "":
+            return self.default
+        if self.kind == "int":
+            return int(value)
+        if self.kind == "float":
+            return float(value)
+        if self.kind == "bool":
+            if isinstance(value, bool):
+                return value
+            return str(value).lower() in {"1", "true", "yes", "on"}
+        if self.kind == "choice" and self.choices and str(value) not in self.choices:
+            raise ValueError(f"{self.key} must be one of: {', '.join(self.choices)}")
+        return str(value)
 
 
 @dataclass
@@ -42,9 +75,26 @@ class PoseBackend(ABC):
     keypoint_format: ClassVar[str] = "coco17"
     # Frames per ``infer`` call that keeps the model busy without hurting latency.
     batch_size: ClassVar[int] = 1
+    # Backend-specific settings (``BackendConfig.options``), for the Settings dialog and CLI.
+    options: ClassVar[tuple[BackendOption, ...]] = ()
 
     def __init__(self, config: BackendConfig) -> None:
         self.config = config
+
+    @classmethod
+    def option_values(cls, config: BackendConfig) -> dict[str, Any]:
+        """Every declared option, converted, with defaults filled in; raises ``InputError`` on
+        unknown keys or bad values so a typo in ``--opt`` is not silently ignored."""
+        declared = {o.key: o for o in cls.options}
+        unknown = set(config.options) - set(declared)
+        if unknown:
+            known = ", ".join(declared) or "none"
+            raise InputError(f"{cls.name} backend: unknown option(s) {', '.join(sorted(unknown))}"
+                             f" (known: {known})")
+        try:
+            return {k: o.convert(config.options.get(k)) for k, o in declared.items()}
+        except ValueError as exc:
+            raise InputError(f"{cls.name} backend: {exc}") from None
 
     @classmethod
     @abstractmethod

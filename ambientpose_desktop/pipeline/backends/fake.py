@@ -15,7 +15,12 @@ import numpy as np
 
 from ambientpose_desktop.core.keypoints import COCO_17
 from ambientpose_desktop.core.poses import Person
-from ambientpose_desktop.pipeline.backends.base import Availability, BackendConfig, PoseBackend
+from ambientpose_desktop.pipeline.backends.base import (
+    Availability,
+    BackendConfig,
+    BackendOption,
+    PoseBackend,
+)
 
 # A standing person in unit box coordinates (x, y in 0..1), COCO-17 order.
 _TEMPLATE = np.array([
@@ -30,13 +35,20 @@ class FakeBackend(PoseBackend):
     title = "Dry run (fake poses, for testing)"
     keypoint_format = COCO_17.name
     batch_size = 4
+    options = (
+        BackendOption("delay_s", "Delay per frame (s)", "float",
+                      float(os.environ.get("AMBIENTPOSE_FAKE_DELAY", 0) or 0),
+                      "sleep per frame, to make runs long enough to cancel"),
+        BackendOption("crash_at", "Crash at frame", "int", None,
+                      "raise at this frame, to test failure handling"),
+    )
 
     def __init__(self, config: BackendConfig) -> None:
         super().__init__(config)
         self._frame = 0
-        default_delay = os.environ.get("AMBIENTPOSE_FAKE_DELAY", 0)
-        self._delay = float(config.options.get("delay_s", default_delay))
-        self._crash_at = config.options.get("crash_at")
+        values = self.option_values(config)
+        self._delay = values["delay_s"]
+        self._crash_at = values["crash_at"]
 
     @classmethod
     def availability(cls, config: BackendConfig | None = None) -> Availability:
