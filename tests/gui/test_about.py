@@ -1,0 +1,40 @@
+"""Help → About shows what the app is made of and copies it for bug reports."""
+
+from importlib import metadata
+
+from PySide6.QtCore import qVersion
+from PySide6.QtGui import QGuiApplication
+
+from ambientpose_desktop.core import about
+from ambientpose_desktop.gui.about import AboutDialog
+
+
+def _rows(dialog: AboutDialog) -> dict[str, list[str]]:
+    table = dialog.components
+    return {table.item(r, 0).text(): [table.item(r, c).text() for c in range(1, 4)]
+            for r in range(table.rowCount())}
+
+
+def test_about_shows_versions_and_licences(qtbot, ambientpose_home):
+    dialog = AboutDialog()
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    title = dialog.title_label.text()
+    assert f"AmbientPose {about.application_version()}" in title and qVersion() in title
+    rows = _rows(dialog)
+    assert rows["ONNX Runtime"][0] == metadata.version("onnxruntime")
+    assert rows["Qt for Python"][1].startswith("LGPL-3.0")
+    assert len(rows) == len(about.components())
+    assert "AGPL-3.0" in dialog.model_label.text()
+    assert str(ambientpose_home / "data") in " ".join(
+        label.text() for label in dialog.findChildren(type(dialog.model_label)))
+
+
+def test_copy_details_puts_the_report_on_the_clipboard(qtbot):
+    dialog = AboutDialog()
+    qtbot.addWidget(dialog)
+    dialog.copy_button.click()
+    text = QGuiApplication.clipboard().text()
+    assert f"Qt {qVersion()}" in text and "AGPL-3.0" in text
+    assert text.splitlines()[0].startswith("AmbientPose ")
