@@ -25,7 +25,7 @@ if ! "$python" -c "import PyInstaller" 2>/dev/null; then
 fi
 
 start=$(date +%s)
-rm -rf build/AmbientPose dist/AmbientPose
+rm -rf build/ambientpose dist/AmbientPose
 # PYTHONPATH: bundle this checkout's code, even if the interpreter has another one installed.
 PYTHONPATH="$root" "$python" -m PyInstaller --noconfirm --log-level WARN \
   --distpath dist --workpath build ambientpose.spec

@@ -8,6 +8,7 @@ every distribution listed in ``COMPONENTS``.
 
 from __future__ import annotations
 
+import importlib.util
 import platform
 from dataclasses import dataclass
 from importlib import metadata
@@ -17,10 +18,12 @@ from ambientpose_desktop import __version__
 
 @dataclass(frozen=True)
 class ComponentSpec:
-    """A library we ship; ``distributions`` are the PyPI names that can provide it, in order."""
+    """A library we ship: the module the app imports, and the PyPI names that can provide it,
+    in order of preference."""
 
     title: str
     purpose: str
+    module: str
     distributions: tuple[str, ...]
 
 
@@ -41,17 +44,19 @@ class ModelNotice:
 
 
 COMPONENTS: tuple[ComponentSpec, ...] = (
-    ComponentSpec("AmbientPose", "this application", ("ambientpose-desktop",)),
-    ComponentSpec("ONNX Runtime", "runs the embedded pose model", ("onnxruntime",)),
-    ComponentSpec("PyAV (FFmpeg)", "video decoding", ("av",)),
-    ComponentSpec("NumPy", "arrays", ("numpy",)),
-    ComponentSpec("OpenCV", "overlay drawing, image files",
+    ComponentSpec("AmbientPose", "this application", "ambientpose_desktop",
+                  ("ambientpose-desktop",)),
+    ComponentSpec("ONNX Runtime", "runs the embedded pose model", "onnxruntime",
+                  ("onnxruntime", "onnxruntime-gpu")),
+    ComponentSpec("PyAV (FFmpeg)", "video decoding", "av", ("av",)),
+    ComponentSpec("NumPy", "arrays", "numpy", ("numpy",)),
+    ComponentSpec("OpenCV", "overlay drawing, image files", "cv2",
                   ("opencv-python-headless", "opencv-python")),
-    ComponentSpec("Qt for Python", "the window", ("PySide6-Essentials", "PySide6")),
-    ComponentSpec("pyqtgraph", "plots", ("pyqtgraph",)),
-    ComponentSpec("superqt", "widgets", ("superqt",)),
-    ComponentSpec("SQLModel", "task database", ("sqlmodel",)),
-    ComponentSpec("platformdirs", "per-user folders", ("platformdirs",)),
+    ComponentSpec("Qt for Python", "the window", "PySide6", ("PySide6-Essentials", "PySide6")),
+    ComponentSpec("pyqtgraph", "plots", "pyqtgraph", ("pyqtgraph",)),
+    ComponentSpec("superqt", "widgets", "superqt", ("superqt",)),
+    ComponentSpec("SQLModel", "task database", "sqlmodel", ("sqlmodel",)),
+    ComponentSpec("platformdirs", "per-user folders", "platformdirs", ("platformdirs",)),
 )
 
 # The weights of the embedded default model are Ultralytics' YOLO11n-pose, which Ultralytics
@@ -74,9 +79,12 @@ def python_version() -> str:
 
 
 def components() -> list[Component]:
-    """The components installed here, with version and licence; absent ones are left out."""
+    """The components this copy can import, with version and licence; others are left out
+    (metadata alone is not enough: a bundle or an environment may carry it without the code)."""
     found = []
     for spec in COMPONENTS:
+        if importlib.util.find_spec(spec.module) is None:
+            continue
         for name in spec.distributions:
             try:
                 meta = metadata.metadata(name)

@@ -25,9 +25,11 @@ def test_components_report_the_installed_versions():
 
 
 def test_components_leave_out_what_is_not_installed(monkeypatch):
-    missing = about.ComponentSpec("Nothing", "absent", ("surely-not-installed-dist",))
-    fallback = about.ComponentSpec("NumPy", "arrays", ("surely-not-installed-dist", "numpy"))
-    monkeypatch.setattr(about, "COMPONENTS", (missing, fallback))
+    missing = about.ComponentSpec("Nothing", "absent", "json", ("surely-not-installed-dist",))
+    no_code = about.ComponentSpec("Ghost", "metadata only", "surely_no_module", ("numpy",))
+    fallback = about.ComponentSpec("NumPy", "arrays", "numpy",
+                                   ("surely-not-installed-dist", "numpy"))
+    monkeypatch.setattr(about, "COMPONENTS", (missing, no_code, fallback))
     assert [(c.title, c.version) for c in about.components()] == [
         ("NumPy", metadata.version("numpy"))]
 

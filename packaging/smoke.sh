@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# Smoke test of the frozen app, run as a user without our Python would run it:
+#   1. builds dist/AmbientPose/ (or reuses it; --rebuild forces a build)
+#   2. `AmbientPose --version` and `AmbientPose about` (versions and licences are bundled)
+#   3. `AmbientPose detect` on ../shared/media/videos/mmpose_demo.mp4, checks pose.json
+#   4. opens the window under Xvfb, saves a screenshot (build/smoke/window.png), closes it
+#      with the window manager's close request and expects a clean exit
+#   5. checks the app wrote nothing outside its platformdirs folders
+# Every run of the app gets an empty environment and a fresh $HOME; where user namespaces are
+# available it also gets no network and does not see the build's Python, nor this checkout's
+# source. SMOKE_BACKEND=fake runs detect on the fake backend.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root="$PWD"
+app="$root/dist/AmbientPose/AmbientPose"
+# The build's interpreter (as in build.sh): hidden from the app, used for the checks and the
+# screenshot only.
+python="${PYTHON:-$root/.venv/bin/python}"
+[ -x "$python" ] || python=python3
+
+# Everything runs on a private X server, so the window step needs no desktop.
+if [ -z "${SMOKE_IN_XVFB:-}" ]; then
+  command -v xvfb-run >/dev/null || { echo "error: xvfb-run is not installed" >&2; exit 2; }
+  SMOKE_IN_XVFB=1 exec xvfb-run -a -s "-screen 0 1280x800x24" "$0" "$@"
+fi
+
+if [ "${1:-}" = "--rebuild" ] || [ ! -x "$app" ]; then
+  packaging/build.sh
+fi
+
+media="${AMBIENTPOSE_MEDIA:-$root/../shared/media}"
+video="$media/videos/mmpose_demo.mp4"
+[ -f "$video" ] || { echo "error: test video not found: $video" >&2; exit 2; }
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/home" "$work/cwd" "$work/out" build/smoke
+
+# Directories the app must not need: the build interpreter and our source.
+hide="$("$python" -c 'import sys; print(sys.prefix); print(sys.base_prefix)')
+$root/ambientpose_desktop"
+if unshare -rmn true 2>/dev/null; then
+  isolation="no network, build Python and source hidden"
+  sandbox=(unshare -rmn bash -c \
+    'while IFS= read -r d; do [ -d "$d" ] && mount -t tmpfs none "$d"; done <<< "$HIDE"; exec "$@"' _)
+else
+  isolation="empty environment only (no user namespaces here)"
+  sandbox=()
+fi
+
+# Runs the frozen app as a fresh user would: empty environment, own HOME, own working folder.
+run_app() {
+  (cd "$work/cwd" && env -i HOME="$work/home" PATH=/usr/bin:/bin LANG=C.UTF-8 HIDE="$hide" \
+    ${DISPLAY:+DISPLAY="$DISPLAY"} ${XAUTHORITY:+XAUTHORITY="$XAUTHORITY"} \
+    "${sandbox[@]}" "$app" "$@")
+}
+
+step() { printf '\n== %s\n' "$*"; }
+timed() {
+  local t0; t0=$(date +%s%N); "$@"
+  echo "($(( ($(date +%s%N) - t0) / 1000000 )) ms)"
+}
+
+echo "isolation: $isolation"
+
+step "AmbientPose --version"
+want="ambientpose $(sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)"
+got="$(timed run_app --version)"
+echo "$got"
+[ "$(head -1 <<< "$got")" = "$want" ] || { echo "error: expected '$want'" >&2; exit 1; }
+
+step "AmbientPose about"
+about="$(run_app about)"
+echo "$about"
+grep -q "^ONNX Runtime [0-9]" <<< "$about" && grep -q "AGPL-3.0" <<< "$about" \
+  || { echo "error: about is missing the runtime version or the model licence" >&2; exit 1; }
+
+step "AmbientPose detect $video"
+timed run_app detect "$video" --output "$work/out/demo" ${SMOKE_BACKEND:+--backend "$SMOKE_BACKEND"} \
+  | tail -n 2
+"$python" - "$work/out/demo" <<'EOF'
+import json, sys
+from pathlib import Path
+out = Path(sys.argv[1])
+poses = json.loads((out / "pose.json").read_text())
+summary = json.loads((out / "summary.json").read_text())
+assert poses, "pose.json is empty"
+assert all(len(p["keypoints"]) == 51 and len(p["box"]) == 4 for p in poses), "bad pose entry"
+frames = {p["image_id"] for p in poses}
+print(f"pose.json: {len(poses)} poses on {len(frames)} frames, "
+      f"{len({p['idx'] for p in poses})} tracks; summary: {json.dumps(summary)[:160]}")
+EOF
+
+step "window under Xvfb"
+run_app > "$work/window.log" 2>&1 &
+pid=$!
+if ! "$python" packaging/x11_window.py shot AmbientPose build/smoke/window.png; then
+  kill "$pid" 2>/dev/null || true
+  cat "$work/window.log"
+  exit 1
+fi
+"$python" packaging/x11_window.py close AmbientPose
+for _ in $(seq 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+if kill -0 "$pid" 2>/dev/null; then
+  echo "error: the window did not close within 30 s" >&2
+  kill "$pid"
+  exit 1
+fi
+wait "$pid" && code=0 || code=$?
+cat "$work/window.log"
+[ "$code" = 0 ] || { echo "error: the window exited with code $code" >&2; exit 1; }
+echo "closed cleanly (exit code 0)"
+
+step "files written"
+cd "$work/home"
+written="$(find . -type f | sort)"
+echo "$written" | sed 's/^/  ~\//;s|/\./|/|'
+stray="$(grep -vE '^\./(\.local/share|\.config|\.local/state|\.cache)/AmbientPose/' <<< "$written" || true)"
+[ -z "$(ls -A "$work/cwd")" ] || { echo "error: the app wrote into its working folder" >&2; exit 1; }
+[ -z "$stray" ] || { echo "error: written outside the platformdirs folders:" >&2; echo "$stray" >&2; exit 1; }
+
+echo
+echo "smoke test passed: $(du -sh "$root/dist/AmbientPose" | cut -f1) bundle, screenshot build/smoke/window.png"
