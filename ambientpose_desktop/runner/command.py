@@ -51,11 +51,30 @@ def detect_arguments(task_id: str, input_path: str | Path, output_dir: str | Pat
 def worker_environment(slot: int | None = None, gpu_count: int = 0) -> dict[str, str]:
     """Environment for a worker: unbuffered output, and its own GPU when slots share a machine."""
     env = dict(os.environ)
+    if is_frozen():
+        _leave_the_bundle(env)
     env["PYTHONUNBUFFERED"] = "1"
     env["PYTHONIOENCODING"] = "utf-8"
     if slot is not None and gpu_count > 1:
         env["CUDA_VISIBLE_DEVICES"] = str(slot % gpu_count)
     return env
+
+
+def _leave_the_bundle(env: dict[str, str]) -> None:
+    """Undo what the frozen app's bootloader put in our environment before starting a worker.
+
+    Its LD_LIBRARY_PATH points at the bundle's libraries, which would shadow the system ones of
+    another interpreter (an AlphaPose environment); its ``_PYI_*`` variables would make the app
+    itself start as a helper of this process instead of as a program of its own.
+    """
+    original = env.pop("LD_LIBRARY_PATH_ORIG", None)
+    if original is None:
+        env.pop("LD_LIBRARY_PATH", None)
+    else:
+        env["LD_LIBRARY_PATH"] = original
+    for key in [k for k in env if k.startswith("_PYI_")]:
+        del env[key]
+    env["PYINSTALLER_RESET_ENVIRONMENT"] = "1"
 
 
 def gpu_count() -> int:
