@@ -1,0 +1,59 @@
+"""The PyInstaller spec leaves out only what the app never imports, and carries its data."""
+
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+SPEC = REPO / "ambientpose.spec"
+
+
+def spec_excludes() -> list[str]:
+    """EXCLUDES as written in ambientpose.spec (read, not run: PyInstaller runs the spec)."""
+    for node in ast.parse(SPEC.read_text()).body:
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "EXCLUDES":
+            return ast.literal_eval(node.value)
+    raise AssertionError("ambientpose.spec has no EXCLUDES list")
+
+
+def imported_by(code: str, tmp_path: Path) -> set[str]:
+    """Modules a fresh interpreter has loaded after running ``code``."""
+    script = f"{code}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
+    proc = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return set(json.loads(proc.stdout.strip().splitlines()[-1]))
+
+
+def excluded(modules: set[str]) -> set[str]:
+    names = spec_excludes()
+    return {m for m in modules for x in names if m == x or m.startswith(x + ".")}
+
+
+def test_excludes_name_nothing_detect_imports(media, tmp_path):
+    video = media("videos/mmpose_demo.mp4")
+    modules = imported_by(
+        "from ambientpose_desktop.cli import main\n"
+        f"assert main(['detect', {str(video)!r}, '-o', {str(tmp_path / 'out')!r}]) == 0",
+        tmp_path)
+    assert "onnxruntime" in modules  # the embedded default backend really ran
+    assert not excluded(modules)
+
+
+def test_excludes_name_nothing_the_about_dialog_imports(tmp_path):
+    modules = imported_by(
+        "from PySide6.QtWidgets import QApplication\n"
+        "app = QApplication([])\n"
+        "from ambientpose_desktop.gui.about import AboutDialog\n"
+        "AboutDialog().details()", tmp_path)
+    assert "PySide6.QtWidgets" in modules
+    assert not excluded(modules)
+
+
+def test_spec_carries_the_model_and_resources():
+    text = SPEC.read_text()
+    assert '"**/*.onnx"' in text and '"resources"' in text
+    models = REPO / "ambientpose_desktop" / "pipeline" / "backends" / "models"
+    assert list(models.glob("*.onnx")), "the embedded model file is missing"
