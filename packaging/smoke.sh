@@ -94,7 +94,7 @@ EOF
 step "window under Xvfb"
 run_app > "$work/window.log" 2>&1 &
 pid=$!
-if ! "$python" packaging/x11_window.py shot AmbientPose build/smoke/window.png; then
+if ! "$python" packaging/x11_window.py shot AmbientPose build/smoke/window.png --pid "$pid"; then
   kill "$pid" 2>/dev/null || true
   cat "$work/window.log"
   exit 1

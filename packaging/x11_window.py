@@ -4,8 +4,8 @@ Talks to libX11 through ctypes, so it runs with any Python 3 and needs neither x
 ImageMagick on the machine; closing sends WM_DELETE_WINDOW (the title-bar close button), so
 the app goes through its normal shutdown.
 
-    x11_window.py shot TITLE PNG [--timeout S]   wait for a viewable window whose title contains
-                                                 TITLE, save it as PNG, print size and colours
+    x11_window.py shot TITLE PNG [--timeout S] [--pid P]   wait for a viewable window whose
+                                  title contains TITLE, save it as PNG, print size and colours
     x11_window.py close TITLE                    ask that window to close
 """
 
@@ -123,12 +123,15 @@ class Display:
                 return window
         return None
 
-    def wait(self, title: str, timeout: float) -> int:
+    def wait(self, title: str, timeout: float, pid: int | None = None) -> int:
+        """The window, once it is up; gives up early if process ``pid`` has ended."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             window = self.find(title)
             if window:
                 return window
+            if pid is not None and not Path(f"/proc/{pid}").exists():
+                raise SystemExit(f"error: the app (pid {pid}) ended before showing a window")
             time.sleep(0.25)
         raise SystemExit(f"error: no window titled '*{title}*' appeared within {timeout:.0f} s")
 
@@ -188,6 +191,7 @@ def main() -> int:
     shot.add_argument("png", type=Path)
     shot.add_argument("--timeout", type=float, default=60)
     shot.add_argument("--min-colours", type=int, default=8)
+    shot.add_argument("--pid", type=int, help="stop waiting if this process ends")
     close = sub.add_parser("close")
     close.add_argument("title")
     args = parser.parse_args()
@@ -195,7 +199,7 @@ def main() -> int:
     if args.command == "close":
         display.close(display.wait(args.title, 5))
         return 0
-    window = display.wait(args.title, args.timeout)
+    window = display.wait(args.title, args.timeout, args.pid)
     time.sleep(1.0)  # let the first frames paint
     width, height, rgb = display.rgb(window)
     args.png.write_bytes(png(width, height, rgb))

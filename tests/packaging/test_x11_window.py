@@ -57,3 +57,14 @@ def test_shot_and_close_a_real_window(tmp_path):
     assert "320x200" in proc.stdout and "'AmbientPose smoke check'" in proc.stdout
     image = QImage(str(shot))
     assert (image.width(), image.height()) == (320, 200)
+
+
+@pytest.mark.skipif(shutil.which("xvfb-run") is None, reason="needs Xvfb (xvfb-run)")
+def test_shot_gives_up_when_the_app_has_ended(tmp_path):
+    script = (f'true & pid=$!; wait $pid; "{sys.executable}" "{HELPER}" shot AmbientPose '
+              f'"{tmp_path / "shot.png"}" --timeout 60 --pid $pid')
+    proc = subprocess.run(["xvfb-run", "-a", "bash", "-c", script], capture_output=True,
+                          text=True, timeout=50)
+    assert proc.returncode == 1
+    assert "ended before showing a window" in proc.stderr
+    assert not (tmp_path / "shot.png").exists()
