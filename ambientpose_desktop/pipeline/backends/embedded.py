@@ -25,6 +25,11 @@ from ambientpose_desktop.pipeline.backends.base import (
 )
 from ambientpose_desktop.pipeline.backends.letterbox import Letterbox, nms
 
+# onnxruntime's official Linux builds (1.2x and later) keep a device id under ~/.cache/Microsoft
+# and send usage telemetry unless this is set before it loads; we promise offline and
+# platformdirs-only. A user who sets the variable themselves keeps their choice.
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+
 MODEL_DIR = Path(__file__).resolve().parent / "models"
 DEFAULT_MODEL = MODEL_DIR / "yolo11n-pose.onnx"
 _STRIDE = 32
