@@ -3,8 +3,9 @@
 #   1. builds dist/AmbientPose/ (or reuses it; --rebuild forces a build)
 #   2. `AmbientPose --version` and `AmbientPose about` (versions and licences are bundled)
 #   3. `AmbientPose detect` on ../shared/media/videos/mmpose_demo.mp4, checks pose.json
-#   4. opens the window under Xvfb, saves a screenshot (build/smoke/window.png), closes it
-#      with the window manager's close request and expects a clean exit
+#   4. opens the window under Xvfb with a task queued, waits for the window to run it through
+#      the frozen worker (`AmbientPose detect`), saves a screenshot (build/smoke/window.png),
+#      closes it with the window manager's close request and expects a clean exit
 #   5. checks the app wrote nothing outside its platformdirs folders
 # Every run of the app gets an empty environment and a fresh $HOME; where user namespaces are
 # available it also gets no network and does not see the build's Python, nor this checkout's
@@ -50,7 +51,7 @@ fi
 
 # Runs the frozen app as a fresh user would: empty environment, own HOME, own working folder.
 run_app() {
-  (cd "$work/cwd" && env -i HOME="$work/home" PATH=/usr/bin:/bin LANG=C.UTF-8 HIDE="$hide" \
+  (cd "$work/cwd" && exec env -i HOME="$work/home" PATH=/usr/bin:/bin LANG=C.UTF-8 HIDE="$hide" \
     ${DISPLAY:+DISPLAY="$DISPLAY"} ${XAUTHORITY:+XAUTHORITY="$XAUTHORITY"} \
     "${sandbox[@]}" "$app" "$@")
 }
@@ -91,9 +92,35 @@ print(f"pose.json: {len(poses)} poses on {len(frames)} frames, "
       f"{len({p['idx'] for p in poses})} tracks; summary: {json.dumps(summary)[:160]}")
 EOF
 
-step "window under Xvfb"
+step "window under Xvfb, running a queued task through the frozen worker"
+# A task queued before start-up (with this checkout's store code, as another window would):
+# the window's runner must claim it and run it with `AmbientPose detect`, the app itself.
+task="$(cd "$work/cwd" && env -i HOME="$work/home" PATH=/usr/bin:/bin PYTHONPATH="$root" \
+  "$python" -c 'import sys
+from ambientpose_desktop.core.tasks import TaskParams
+from ambientpose_desktop.store import open_store
+repo, _ = open_store()
+print(repo.create(sys.argv[1], TaskParams(backend=sys.argv[2])).id)' "$video" "${SMOKE_BACKEND:-embedded}")"
+echo "queued task $task"
 run_app > "$work/window.log" 2>&1 &
 pid=$!
+status=""
+for _ in $(seq 240); do
+  kill -0 "$pid" 2>/dev/null || break
+  status="$(run_app tasks | awk -v id="$task" '$1 == id { print $2 }')"
+  case "$status" in SUCCESS|FAILED|CANCELED) break ;; esac
+  sleep 0.5
+done
+echo "task $task: ${status:-not seen}"
+if [ "$status" != SUCCESS ]; then
+  run_app tasks || true
+  kill "$pid" 2>/dev/null || true
+  cat "$work/window.log"
+  echo "error: the window did not run the queued task to SUCCESS" >&2
+  exit 1
+fi
+task_dir="$work/home/.local/share/AmbientPose/tasks/$task"
+[ -s "$task_dir/pose.json" ] || { echo "error: no pose.json in $task_dir" >&2; exit 1; }
 if ! "$python" packaging/x11_window.py shot AmbientPose build/smoke/window.png --pid "$pid"; then
   kill "$pid" 2>/dev/null || true
   cat "$work/window.log"
