@@ -2,7 +2,8 @@
 # Smoke test of the frozen app, run as a user without our Python would run it:
 #   1. builds dist/AmbientPose/ (or reuses it; --rebuild forces a build)
 #   2. `AmbientPose --version` and `AmbientPose about` (versions and licences are bundled)
-#   3. `AmbientPose detect` on ../shared/media/videos/mmpose_demo.mp4, checks pose.json
+#   3. `AmbientPose detect` on ../shared/media/videos/mmpose_demo.mp4, checks pose.json and
+#      that it equals what this checkout gives from source with the build's Python
 #   4. opens the window under Xvfb with a task queued, waits for the window to run it through
 #      the frozen worker (`AmbientPose detect`), saves a screenshot (build/smoke/window.png),
 #      closes it with the window manager's close request and expects a clean exit
@@ -90,6 +91,17 @@ assert all(len(p["keypoints"]) == 51 and len(p["box"]) == 4 for p in poses), "ba
 frames = {p["image_id"] for p in poses}
 print(f"pose.json: {len(poses)} poses on {len(frames)} frames, "
       f"{len({p['idx'] for p in poses})} tracks; summary: {json.dumps(summary)[:160]}")
+EOF
+
+step "the same poses as the source tree gives"
+(cd "$work/cwd" && env -i HOME="$work/source-home" PATH=/usr/bin:/bin PYTHONPATH="$root" \
+  "$python" -m ambientpose_desktop detect "$video" --output "$work/out/source" \
+  ${SMOKE_BACKEND:+--backend "$SMOKE_BACKEND"} > /dev/null)
+"$python" - "$work/out/demo/pose.json" "$work/out/source/pose.json" <<'EOF'
+import json, sys
+frozen, source = (json.load(open(p)) for p in sys.argv[1:])
+assert frozen == source, "the frozen app's pose.json differs from the source tree's"
+print(f"identical pose.json ({len(frozen)} poses)")
 EOF
 
 step "window under Xvfb, running a queued task through the frozen worker"

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[2]
 SPEC = REPO / "ambientpose.spec"
 
@@ -49,6 +51,17 @@ def test_excludes_name_nothing_the_about_dialog_imports(tmp_path):
         "from ambientpose_desktop.gui.about import AboutDialog\n"
         "AboutDialog().details()", tmp_path)
     assert "PySide6.QtWidgets" in modules
+    assert not excluded(modules)
+
+
+def test_excludes_name_nothing_the_window_imports(tmp_path):
+    pytest.importorskip("ambientpose_desktop.gui.app", reason="the window is not on this branch")
+    modules = imported_by(
+        "import os\n"
+        f"os.environ['AMBIENTPOSE_SCREENSHOT'] = {str(tmp_path / 'window.png')!r}\n"
+        "from ambientpose_desktop.gui.app import main\n"
+        "assert main() == 0", tmp_path)
+    assert (tmp_path / "window.png").is_file()  # the window really came up
     assert not excluded(modules)
 
 
