@@ -38,8 +38,10 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/home" "$work/cwd" "$work/out" build/smoke
 
-# Directories the app must not need: the build interpreter and our source.
-hide="$("$python" -c 'import sys; print(sys.prefix); print(sys.base_prefix)')
+# Directories the app must not need: the build interpreter (unless it is the system's, which
+# the system itself needs) and our source.
+hide="$("$python" -c 'import sys
+print("\n".join({sys.prefix, sys.base_prefix} - {"/", "/usr", "/usr/local"}))')
 $root/ambientpose_desktop"
 if unshare -rmn true 2>/dev/null; then
   isolation="no network, build Python and source hidden"
