@@ -7,7 +7,6 @@ folder instead (tests, portable installs, several isolated profiles on one machi
 from __future__ import annotations
 
 import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,16 +50,3 @@ def app_paths() -> AppPaths:
         config=Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)),
         logs=Path(platformdirs.user_log_dir(APP_NAME, appauthor=False)),
     )
-
-
-def resources_dir() -> Path:
-    """The read-only ``resources/`` folder (icons, .desktop file): inside the frozen app's
-    bundle, or at the root of a source checkout."""
-    bundle = getattr(sys, "_MEIPASS", None)
-    if bundle:
-        return Path(bundle) / "resources"
-    return Path(__file__).resolve().parents[2] / "resources"
-
-
-def app_icon_path() -> Path:
-    return resources_dir() / "icons" / "ambientpose.svg"

@@ -4,7 +4,7 @@ the licences of the bundled model and libraries (the frozen app carries them all
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, qVersion
-from PySide6.QtGui import QGuiApplication, QIcon
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from ambientpose_desktop.core import about
-from ambientpose_desktop.core.paths import app_icon_path, app_paths
+from ambientpose_desktop.core.paths import app_paths
 
 COLUMNS = ("Component", "Version", "Licence", "Used for")
 
@@ -55,11 +55,11 @@ class AboutDialog(QDialog):
 
     def _header(self) -> QHBoxLayout:
         row = QHBoxLayout()
-        icon_path = app_icon_path()
-        if icon_path.exists():
-            icon = QLabel()
-            icon.setPixmap(QIcon(str(icon_path)).pixmap(64, 64))
-            row.addWidget(icon)
+        icon = QGuiApplication.windowIcon()  # the app icon, set once at start-up
+        if not icon.isNull():
+            picture = QLabel()
+            picture.setPixmap(icon.pixmap(64, 64))
+            row.addWidget(picture)
         self.title_label = QLabel(
             f"<h2>AmbientPose {about.application_version()}</h2>"
             "Multi-person pose estimation for lab workstations<br>"

@@ -1,9 +1,11 @@
 """Help → About shows what the app is made of and copies it for bug reports."""
 
 from importlib import metadata
+from pathlib import Path
 
 from PySide6.QtCore import qVersion
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QGuiApplication, QIcon
+from PySide6.QtWidgets import QLabel
 
 from ambientpose_desktop.core import about
 from ambientpose_desktop.gui.about import AboutDialog
@@ -28,7 +30,7 @@ def test_about_shows_versions_and_licences(qtbot, ambientpose_home):
     assert len(rows) == len(about.components())
     assert "AGPL-3.0" in dialog.model_label.text()
     assert str(ambientpose_home / "data") in " ".join(
-        label.text() for label in dialog.findChildren(type(dialog.model_label)))
+        label.text() for label in dialog.findChildren(QLabel))
 
 
 def test_copy_details_puts_the_report_on_the_clipboard(qtbot):
@@ -38,3 +40,18 @@ def test_copy_details_puts_the_report_on_the_clipboard(qtbot):
     text = QGuiApplication.clipboard().text()
     assert f"Qt {qVersion()}" in text and "AGPL-3.0" in text
     assert text.splitlines()[0].startswith("AmbientPose ")
+
+
+def test_about_shows_the_app_icon_when_the_app_has_one(qtbot):
+    svg = Path(__file__).resolve().parents[2] / "resources" / "icons" / "ambientpose.svg"
+    QGuiApplication.setWindowIcon(QIcon(str(svg)))
+    try:
+        dialog = AboutDialog()
+        qtbot.addWidget(dialog)
+        pictures = [label for label in dialog.findChildren(QLabel) if not label.pixmap().isNull()]
+        assert len(pictures) == 1 and pictures[0].pixmap().width() == 64
+    finally:
+        QGuiApplication.setWindowIcon(QIcon())
+    plain = AboutDialog()
+    qtbot.addWidget(plain)
+    assert all(label.pixmap().isNull() for label in plain.findChildren(QLabel))
