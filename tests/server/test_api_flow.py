@@ -1,0 +1,101 @@
+"""Submit a real video, follow its events, download its results: through real HTTP."""
+
+import json
+
+from ambientpose_desktop.core.tasks import TaskStatus
+from tests.server.conftest import sse_events, upload
+
+
+def test_health_needs_no_token(served):
+    api = served(runner="recording")
+    response = api.client(token="").get("/health")
+    assert response.status_code == 200 and response.json()["status"] == "ok"
+
+
+def test_upload_stream_and_download(served, media):
+    api = served()
+    video = media("videos/mmpose_demo.mp4")
+    with api.client() as client:
+        created = upload(client, video, config={"backend": "fake"})
+        assert created.status_code == 201, created.text
+        task_id = created.json()["id"]
+        assert created.json()["status"] == "PENDING"
+
+        events = sse_events(client, task_id)
+        names = [e["event"] for e in events]
+        assert names[0] == "started" and names[-1] == "finished"
+        assert events[0]["total_frames"] == 5 and events[-1]["frames"] == 5
+
+        task = client.get(f"/tasks/{task_id}").json()
+        assert task["status"] == "SUCCESS" and task["filename"] == "mmpose_demo.mp4"
+        assert task["progress"] == {"done": 5, "total": 5, "fraction": 1.0}
+        assert task["params"]["backend"] == "fake"
+        assert "input_path" not in task and "worker_pid" not in task
+
+        pose = client.get(f"/files/{task_id}/pose.json")
+        assert pose.status_code == 200
+        assert pose.headers["content-type"] == "application/json"
+        results = pose.json()
+        assert {r["image_id"] for r in results} == {f"{i}.jpg" for i in range(5)}
+        assert all(len(r["keypoints"]) == 17 * 3 and r["category_id"] == 1 for r in results)
+        summary = client.get(f"/files/{task_id}/summary.json").json()
+        assert summary["source"]["frame_count"] == 5
+
+        # A reconnecting client resumes after the events it already has.
+        resumed = sse_events(client, task_id, **{"Last-Event-ID": str(len(events) - 1)})
+        assert resumed == events[-1:]
+
+
+def test_list_filters_and_pages(served, media):
+    api = served(runner="recording")
+    video = media("videos/mmpose_demo.mp4")
+    with api.client() as client:
+        ids = [upload(client, video).json()["id"] for _ in range(3)]
+        api.repo.claim_next()
+        api.repo.set_status(ids[0], TaskStatus.FAILED, error="broken")
+        page = client.get("/tasks", params={"limit": 2}).json()
+        assert page["total"] == 3 and [t["id"] for t in page["items"]] == ids[::-1][:2]
+        failed = client.get("/tasks", params={"status": "FAILED"}).json()
+        assert [t["id"] for t in failed["items"]] == [ids[0]]
+        assert failed["items"][0]["error"] == "broken"
+        assert client.get("/tasks", params={"status": "NOPE"}).status_code == 422
+        assert client.get("/tasks/0123456789abcdef").status_code == 404
+    assert api.runner.wakes == 3
+
+
+def test_config_is_validated(served, media):
+    api = served(runner="recording")
+    video = media("videos/mmpose_demo.mp4")
+    with api.client() as client:
+        for bad in ({"conf": 2}, {"backend": "nope"}, {"imgsz": "big"}, {"colour": "red"},
+                    {"backend": "fake", "options": {"delay_s": "slow"}},
+                    {"backend": "fake", "options": {"unknown": 1}}):
+            response = upload(client, video, config=bad)
+            assert response.status_code == 422, (bad, response.text)
+        with open(video, "rb") as fh:
+            not_json = client.post("/tasks", files={"file": ("a.mp4", fh)},
+                                   data={"config": "{not json"})
+        assert not_json.status_code == 422
+        good = upload(client, video, config={"backend": "fake", "imgsz": 320,
+                                             "options": {"delay_s": 0.5}})
+        assert good.status_code == 201
+    params = api.repo.get(good.json()["id"]).params
+    assert params["imgsz"] == 320 and params["backend_options"] == {"delay_s": 0.5}
+    assert api.repo.count() == 1
+    assert sorted(p.name for p in api.artefacts.uploads.iterdir()) == [good.json()["id"]]
+
+
+def test_failed_task_stream_ends_with_failed(served, media):
+    api = served()
+    video = media("videos/mmpose_demo.mp4")
+    with api.client() as client:
+        task_id = upload(client, video, config={"backend": "fake",
+                                                "options": {"crash_at": 2}}).json()["id"]
+        events = sse_events(client, task_id)
+        assert events[-1]["event"] == "failed"
+        task = client.get(f"/tasks/{task_id}").json()
+        assert task["status"] == "FAILED" and task["error"] == events[-1]["error"]
+        trace = client.get(f"/files/{task_id}/error.txt")
+        assert trace.status_code == 200 and trace.headers["content-type"].startswith("text/plain")
+        log = client.get(f"/files/{task_id}/events.jsonl")
+        assert [json.loads(line)["event"] for line in log.text.splitlines()][-1] == "failed"
