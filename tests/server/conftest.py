@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -98,3 +101,36 @@ def sse_events(client: httpx.Client, task_id: str, **headers: str) -> list[dict]
             if line.startswith("data: "):
                 events.append(json.loads(line[len("data: "):]))
     return events
+
+
+@pytest.fixture
+def serve_process(ambientpose_home) -> Iterator:
+    """``serve_process(*args) -> (process, url, token)``: a real ``ambientpose serve``."""
+    processes: list[subprocess.Popen] = []
+
+    def start(*args: str) -> tuple[subprocess.Popen, str, str]:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "ambientpose_desktop", "serve", "--port", "0", *args],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=worker_env())
+        processes.append(process)
+        url = token = ""
+        for line in process.stdout:
+            if line.startswith("AmbientPose API at "):
+                url = line.split()[3]
+            elif line.startswith("token: "):
+                token = line.split()[1]
+                break
+        assert url and token, process.stderr.read() if process.poll() is not None else ""
+        return process, url, token
+
+    yield start
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        process.stdout.close()
+        process.stderr.close()

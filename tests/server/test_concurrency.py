@@ -9,7 +9,6 @@ import httpx
 
 from ambientpose_desktop.core.tasks import TaskStatus
 from ambientpose_desktop.server.async_runner import AsyncTaskRunner
-from ambientpose_desktop.store import open_store
 from ambientpose_desktop.store.settings import AppSettings
 from tests.pipeline.worker_helpers import worker_env
 
@@ -49,34 +48,39 @@ def test_fifty_concurrent_uploads_make_fifty_tasks(served, media):
     assert len(list(api.artefacts.uploads.iterdir())) == UPLOADS
 
 
-def test_two_runners_on_one_database_never_run_a_task_twice(store, media, monkeypatch):
+def test_window_runner_and_serve_never_run_a_task_twice(store, media, serve_process,
+                                                        monkeypatch):
+    """An in-process runner (as the window has) and an ``ambientpose serve`` process share one
+    database; the atomic claim gives every task to exactly one of them."""
     monkeypatch.setenv("PYTHONPATH", worker_env()["PYTHONPATH"])
     repo, artefacts = store
-    video = media("videos/mmpose_demo.mp4")
-    params = AppSettings().task_params(backend="fake", max_frames=2)
-    ids = [repo.create(video, params).id for _ in range(6)]
+    # Slow enough (≥ 1 s each) that serve starts while the first runner is still busy.
+    params = AppSettings(backend_options={"fake": {"delay_s": 0.5}}).task_params(
+        backend="fake", max_frames=2)
+    ids = [repo.create(media("videos/mmpose_demo.mp4"), params).id for _ in range(8)]
+    here = AsyncTaskRunner(repo, artefacts, slots=2, poll_interval_s=0.1)
+    done = threading.Event()
 
-    def run_until_idle(name: str) -> None:
-        own_repo, own_artefacts = open_store()  # its own engine, as another process has
-        runner = AsyncTaskRunner(own_repo, own_artefacts, slots=2, runner_id=name,
-                                 poll_interval_s=0.1)
+    async def run_here() -> None:
+        async with here.running():
+            while not done.is_set():
+                await asyncio.sleep(0.05)
 
-        async def main() -> None:
-            async with runner.running():
-                while own_repo.count(status=TaskStatus.PENDING) or runner.running_ids:
-                    await asyncio.sleep(0.05)
-
-        asyncio.run(main())
-
-    threads = [threading.Thread(target=run_until_idle, args=(name,))
-               for name in ("window:1", "serve:2")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
+    thread = threading.Thread(target=asyncio.run, args=(run_here(),))
+    thread.start()
+    try:
+        serve_process("--slots", "2")
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and repo.count(status=TaskStatus.SUCCESS) < len(ids):
+            time.sleep(0.1)
+    finally:
+        done.set()
+        thread.join(60)
     tasks = {t.id: t for t in repo.list()}
     assert [tasks[i].status for i in ids] == [TaskStatus.SUCCESS] * len(ids)
     for task_id in ids:
         log = (artefacts.task_dir(task_id) / "events.jsonl").read_text().splitlines()
         assert [json.loads(line)["event"] for line in log].count("started") == 1
-    assert {tasks[i].runner_id for i in ids} <= {"window:1", "serve:2"}
+    runners = {tasks[i].runner_id for i in ids}
+    print(f"\ntasks per runner: {[sum(tasks[i].runner_id == r for i in ids) for r in runners]}")
+    assert len(runners) == 2 and here.runner_id in runners  # both really competed
