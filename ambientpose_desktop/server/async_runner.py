@@ -31,7 +31,7 @@ from ambientpose_desktop.store.models import Task
 from ambientpose_desktop.store.repository import TaskNotFound, TaskRepository, default_runner_id
 
 POLL_INTERVAL_S = 2.0
-STOP_GRACE_S = 10.0
+STOP_GRACE_S = 5.0
 
 
 @dataclass
@@ -84,6 +84,13 @@ class AsyncTaskRunner(TaskRunner):
                 await self._poller
         for running in list(self._running.values()):
             _terminate(running.process)
+        if self._jobs:
+            await asyncio.wait(list(self._jobs), timeout=STOP_GRACE_S)
+        # A worker stops between batches; one stuck in a long batch is killed, its task
+        # re-queued all the same.
+        for running in list(self._running.values()):
+            with contextlib.suppress(ProcessLookupError):
+                running.process.kill()
         if self._jobs:
             await asyncio.wait(list(self._jobs), timeout=STOP_GRACE_S)
 
