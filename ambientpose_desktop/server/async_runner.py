@@ -32,6 +32,7 @@ from ambientpose_desktop.store.repository import TaskNotFound, TaskRepository, d
 
 POLL_INTERVAL_S = 2.0
 STOP_GRACE_S = 5.0
+CANCEL_GRACE_S = 3.0
 
 
 @dataclass
@@ -89,8 +90,7 @@ class AsyncTaskRunner(TaskRunner):
         # A worker stops between batches; one stuck in a long batch is killed, its task
         # re-queued all the same.
         for running in list(self._running.values()):
-            with contextlib.suppress(ProcessLookupError):
-                running.process.kill()
+            _kill(running.process)
         if self._jobs:
             await asyncio.wait(list(self._jobs), timeout=STOP_GRACE_S)
 
@@ -123,10 +123,16 @@ class AsyncTaskRunner(TaskRunner):
             return False
         running.execution.cancel_requested = True
         if _on_loop(self._loop):
-            _terminate(running.process)
+            self._stop_worker(running.process)
         else:
-            self._loop.call_soon_threadsafe(_terminate, running.process)
+            self._loop.call_soon_threadsafe(self._stop_worker, running.process)
         return True
+
+    def _stop_worker(self, process: asyncio.subprocess.Process) -> None:
+        """SIGTERM now (the worker stops after its current batch), SIGKILL if that is slow."""
+        _terminate(process)
+        assert self._loop is not None
+        self._loop.call_later(CANCEL_GRACE_S, _kill, process)
 
     # -- scheduling --------------------------------------------------------------------------
     async def _poll(self) -> None:
@@ -238,6 +244,12 @@ def _terminate(process: asyncio.subprocess.Process) -> None:
     if process.returncode is None:
         with contextlib.suppress(ProcessLookupError):
             process.send_signal(signal.SIGTERM)
+
+
+def _kill(process: asyncio.subprocess.Process) -> None:
+    if process.returncode is None:
+        with contextlib.suppress(ProcessLookupError):
+            process.kill()
 
 
 async def _tail(stream: asyncio.StreamReader | None, keep: int = 8192) -> str:
