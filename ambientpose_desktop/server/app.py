@@ -21,6 +21,7 @@ from starlette.requests import ClientDisconnect
 
 from ambientpose_desktop import __version__
 from ambientpose_desktop.core.tasks import TaskStatus
+from ambientpose_desktop.runner.execution import EVENTS_FILE
 from ambientpose_desktop.runner.protocol import TaskRunner, signal_foreign_worker
 from ambientpose_desktop.server.auth import bearer_dependency
 from ambientpose_desktop.server.errors import ErrorIdMiddleware
@@ -31,7 +32,7 @@ from ambientpose_desktop.server.schemas import (
     TaskPage,
     task_params_from_config,
 )
-from ambientpose_desktop.server.sse import EVENTS_FILE, task_events
+from ambientpose_desktop.server.sse import task_events
 from ambientpose_desktop.server.uploads import (
     UploadRejected,
     check_video_content,

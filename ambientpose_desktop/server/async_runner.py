@@ -172,6 +172,7 @@ class AsyncTaskRunner(TaskRunner):
         slot = self._jobs.get(asyncio.current_task(), 0)  # type: ignore[arg-type]
         output = self.artefacts.task_dir(task.id, create=True)
         execution = TaskExecution(self.repo, task.id, output)
+        execution.start_fresh()
         argv = worker_program(self.worker_python) + detect_arguments(
             task.id, task.input_path, output, task.task_params)
         try:

@@ -18,7 +18,6 @@ from ambientpose_desktop.core.events import FINAL_EVENTS, Canceled, Event, Faile
 from ambientpose_desktop.core.tasks import TaskStatus
 from ambientpose_desktop.store.models import Task
 
-EVENTS_FILE = "events.jsonl"
 POLL_INTERVAL_S = 0.2
 KEEPALIVE_S = 15.0
 RECORD_WAIT_S = 10.0
@@ -48,6 +47,13 @@ async def task_events(events_path: Path, lookup: TaskLookup, *, skip: int = 0,
     """
     offset, buffer, line_no = 0, b"", 0
     last_sent = time.monotonic()
+    # A queued task (new, or retried) has no log of its own yet: what is there is an old run's.
+    while (task := await asyncio.to_thread(lookup)) is not None and \
+            task.status == TaskStatus.PENDING:
+        if time.monotonic() - last_sent > KEEPALIVE_S:
+            yield ": keep-alive\n\n"
+            last_sent = time.monotonic()
+        await asyncio.sleep(poll_s)
     while True:
         chunk = _read_from(events_path, offset)
         offset += len(chunk)

@@ -99,3 +99,22 @@ def test_failed_task_stream_ends_with_failed(served, media):
         assert trace.status_code == 200 and trace.headers["content-type"].startswith("text/plain")
         log = client.get(f"/files/{task_id}/events.jsonl")
         assert [json.loads(line)["event"] for line in log.text.splitlines()][-1] == "failed"
+
+
+def test_stream_of_a_retried_task_shows_the_new_run(served, media):
+    api = served()
+    with api.client() as client:
+        task_id = upload(client, media("videos/mmpose_demo.mp4"),
+                         config={"backend": "fake", "options": {"crash_at": 1}}).json()["id"]
+        assert sse_events(client, task_id)[-1]["event"] == "failed"
+        # The window's Retry: fixed parameters, back in the queue.
+        task = api.repo.get(task_id)
+        params = task.task_params
+        params.backend_options = {}
+        api.repo.update_params(task_id, params)
+        api.repo.retry(task_id)
+        api.runner.wake()
+        names = [e["event"] for e in sse_events(client, task_id)]
+        assert names[0] == "started" and names[-1] == "finished" and "failed" not in names
+        assert client.get(f"/files/{task_id}/error.txt").status_code == 404
+        assert client.get(f"/tasks/{task_id}").json()["status"] == "SUCCESS"
