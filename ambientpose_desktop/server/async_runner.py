@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from loguru import logger
 
+from ambientpose_desktop.core.events import Failed, Finished
 from ambientpose_desktop.core.tasks import InvalidTransition, TaskStatus
 from ambientpose_desktop.runner.command import (
     default_slots,
@@ -155,7 +156,7 @@ class AsyncTaskRunner(TaskRunner):
                         continue
                     break
                 slot = min(set(range(self.slots)) - set(self._jobs.values()))
-                job = asyncio.create_task(self._run(task))
+                job = asyncio.create_task(self._run(task, slot))
                 self._jobs[job] = slot
                 job.add_done_callback(self._job_done)
         finally:
@@ -168,8 +169,7 @@ class AsyncTaskRunner(TaskRunner):
         if not self._stopping:
             asyncio.get_running_loop().create_task(self._fill_slots())
 
-    async def _run(self, task: Task) -> None:
-        slot = self._jobs.get(asyncio.current_task(), 0)  # type: ignore[arg-type]
+    async def _run(self, task: Task, slot: int) -> None:
         output = self.artefacts.task_dir(task.id, create=True)
         execution = TaskExecution(self.repo, task.id, output)
         execution.start_fresh()
@@ -196,8 +196,9 @@ class AsyncTaskRunner(TaskRunner):
         code = await process.wait()
         tail = await stderr_tail
         self._running.pop(task.id, None)
-        if self._stopping and not execution.cancel_requested:
-            await self._requeue(task.id)
+        reported = isinstance(execution.final_event, Finished | Failed)
+        if self._stopping and not execution.cancel_requested and not reported:
+            await self._requeue(task.id)  # interrupted by the shutdown, not by its own end
         else:
             await self._record(execution, code, tail)
 

@@ -12,6 +12,7 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC
 from pathlib import Path
 
 from ambientpose_desktop.core.events import FINAL_EVENTS, Canceled, Event, Failed, parse_event
@@ -21,6 +22,7 @@ from ambientpose_desktop.store.models import Task
 POLL_INTERVAL_S = 0.2
 KEEPALIVE_S = 15.0
 RECORD_WAIT_S = 10.0
+KEEPALIVE = ": keep-alive\n\n"  # an SSE comment: keeps proxies from closing a quiet stream
 
 TaskLookup = Callable[[], Task | None]
 
@@ -43,18 +45,20 @@ async def task_events(events_path: Path, lookup: TaskLookup, *, skip: int = 0,
     """SSE messages for the task whose log is ``events_path``; ``lookup`` re-reads its row.
 
     ``skip`` is the number of events the client already has (from ``Last-Event-ID``); event
-    ids are line numbers, so a reconnecting client resumes where it stopped.
+    ids count events, so a reconnecting client resumes where it stopped.
     """
-    offset, buffer, line_no = 0, b"", 0
-    last_sent = time.monotonic()
+    quiet_since = time.monotonic()
     # A queued task (new, or retried) has no log of its own yet: what is there is an old run's.
     while (task := await asyncio.to_thread(lookup)) is not None and \
             task.status == TaskStatus.PENDING:
-        if time.monotonic() - last_sent > KEEPALIVE_S:
-            yield ": keep-alive\n\n"
-            last_sent = time.monotonic()
+        if time.monotonic() - quiet_since > KEEPALIVE_S:
+            yield KEEPALIVE
+            quiet_since = time.monotonic()
         await asyncio.sleep(poll_s)
+    offset, buffer, count = _earlier_run_size(events_path, task), b"", 0
     while True:
+        if _size(events_path) < offset:  # the runner replaced an earlier run's log
+            offset, buffer = 0, b""
         chunk = _read_from(events_path, offset)
         offset += len(chunk)
         *lines, buffer = (buffer + chunk).split(b"\n")
@@ -62,26 +66,40 @@ async def task_events(events_path: Path, lookup: TaskLookup, *, skip: int = 0,
             event = parse_event(line)
             if event is None:
                 continue
-            line_no += 1
-            if line_no > skip:
-                yield format_sse(line_no, event.name, event.to_json())
-                last_sent = time.monotonic()
+            count += 1
+            if count > skip:
+                yield format_sse(count, event.name, event.to_json())
+                quiet_since = time.monotonic()
             if event.name in FINAL_EVENTS:
                 await _until_recorded(lookup, poll_s)
                 return
-        if not chunk:
-            task = await asyncio.to_thread(lookup)
-            if task is None:
-                yield format_sse(line_no + 1, "deleted", json.dumps({"event": "deleted"}))
-                return
-            if task.status.is_final and not _read_from(events_path, offset):
-                ending = _ending_without_event(task)
-                yield format_sse(line_no + 1, ending.name, ending.to_json())
-                return
-            if time.monotonic() - last_sent > KEEPALIVE_S:
-                yield ": keep-alive\n\n"  # a comment: keeps proxies from closing the stream
-                last_sent = time.monotonic()
-            await asyncio.sleep(poll_s)
+        if chunk:
+            continue
+        task = await asyncio.to_thread(lookup)
+        if task is None:
+            yield format_sse(count + 1, "deleted", json.dumps({"event": "deleted"}))
+            return
+        if task.status.is_final and _size(events_path) <= offset:
+            ending = _ending_without_event(task)
+            yield format_sse(count + 1, ending.name, ending.to_json())
+            return
+        if time.monotonic() - quiet_since > KEEPALIVE_S:
+            yield KEEPALIVE
+            quiet_since = time.monotonic()
+        await asyncio.sleep(poll_s)
+
+
+def _earlier_run_size(path: Path, task: Task | None) -> int:
+    """Bytes of the log that an earlier run wrote (last modified before this run was claimed):
+    a running task's stream starts after them."""
+    if task is None or task.status != TaskStatus.RUNNING or task.started_at is None:
+        return 0
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return 0
+    started = task.started_at.replace(tzinfo=task.started_at.tzinfo or UTC).timestamp()
+    return stat.st_size if stat.st_mtime < started else 0
 
 
 async def _until_recorded(lookup: TaskLookup, poll_s: float) -> None:
@@ -93,6 +111,13 @@ async def _until_recorded(lookup: TaskLookup, poll_s: float) -> None:
         if task is None or task.status.is_final:
             return
         await asyncio.sleep(poll_s / 4)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
 
 
 def _read_from(path: Path, offset: int) -> bytes:

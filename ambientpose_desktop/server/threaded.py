@@ -36,11 +36,11 @@ def base_url(host: str, port: int) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
-def server_config(app: ASGIApp, **options) -> uvicorn.Config:
+def server_config(app: ASGIApp) -> uvicorn.Config:
     """uvicorn settings shared by ``serve`` and the embedded server; uvicorn leaves the
     process's logging alone (we log with loguru)."""
     return uvicorn.Config(app, log_config=None, access_log=False, lifespan="auto",
-                          timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S, **options)
+                          timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S)
 
 
 class ThreadedServer:

@@ -18,6 +18,8 @@ from ambientpose_desktop.server.app import create_app
 from ambientpose_desktop.server.async_runner import AsyncTaskRunner
 from ambientpose_desktop.server.auth import TokenStore
 from ambientpose_desktop.server.threaded import ThreadedServer
+from ambientpose_desktop.store.artefacts import ArtefactStore
+from ambientpose_desktop.store.repository import TaskRepository
 from ambientpose_desktop.store.settings import AppSettings
 from tests.pipeline.worker_helpers import worker_env
 
@@ -44,9 +46,9 @@ class RecordingRunner:
 class Api:
     url: str
     token: str
-    repo: object
-    artefacts: object
-    runner: object
+    repo: TaskRepository
+    artefacts: ArtefactStore
+    runner: AsyncTaskRunner | RecordingRunner
 
     def client(self, token: str | None = None, **options) -> httpx.Client:
         """A client sending ``token`` (default: the right one; ``""``: no Authorization)."""
