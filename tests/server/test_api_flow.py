@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from ambientpose_desktop.core.tasks import TaskStatus
 from tests.server.conftest import sse_events, upload
 
@@ -118,3 +120,26 @@ def test_stream_of_a_retried_task_shows_the_new_run(served, media):
         assert names[0] == "started" and names[-1] == "finished" and "failed" not in names
         assert client.get(f"/files/{task_id}/error.txt").status_code == 404
         assert client.get(f"/tasks/{task_id}").json()["status"] == "SUCCESS"
+
+
+@pytest.mark.slow
+def test_default_embedded_model_through_the_api(served, media):
+    api = served()
+    with api.client() as client:
+        # The default backend; a remote client may not point it at files on this machine.
+        refused = upload(client, media("videos/mmpose_demo.mp4"),
+                         config={"backend": "embedded", "options": {"model": "/etc/passwd"}})
+        assert refused.status_code == 422 and "workstation" in refused.text
+        created = upload(client, media("videos/mmpose_demo.mp4"),
+                         config={"backend": "embedded", "options": {"iou": 0.6}})
+        assert created.status_code == 201, created.text
+        task_id = created.json()["id"]
+        events = sse_events(client, task_id)
+        assert events[0]["backend"] == "embedded" and events[-1]["event"] == "finished", events
+        results = client.get(f"/files/{task_id}/pose.json").json()
+    frames = {r["image_id"] for r in results}
+    assert frames == {f"{i}.jpg" for i in range(5)}
+    # The foreground woman is found in every frame, with one stable track id.
+    best = [max((r for r in results if r["image_id"] == f), key=lambda r: r["score"])
+            for f in sorted(frames)]
+    assert all(r["score"] > 0.5 for r in best) and len({r["idx"] for r in best}) == 1
