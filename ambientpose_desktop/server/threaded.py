@@ -19,12 +19,15 @@ GRACEFUL_SHUTDOWN_S = 2
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
-    """A listening-ready TCP socket on ``host:port``; ``OSError`` says which address failed."""
+    """A listening TCP socket on ``host:port``; ``OSError`` says which address failed."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
+        # Listening now queues a client that connects before uvicorn runs (as soon as `serve`
+        # has printed its URL) instead of refusing it.
+        sock.listen(2048)
     except OSError as exc:
         sock.close()
         reason = exc.strerror or str(exc)
