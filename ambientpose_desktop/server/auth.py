@@ -7,10 +7,8 @@ from __future__ import annotations
 import hmac
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
-
-from fastapi import Depends, HTTPException, status
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ambientpose_desktop.core.atomic import atomic_write_text
 from ambientpose_desktop.core.errors import AmbientPoseError
@@ -57,8 +55,12 @@ def tokens_match(given: str, expected: str) -> bool:
     return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
 
 
-def bearer_dependency(current_token):
+def bearer_dependency(current_token: Callable[[], str]) -> Callable[..., None]:
     """A FastAPI dependency that accepts only ``Authorization: Bearer <current_token()>``."""
+    # Imported here so that `ambientpose token` works without the server extra installed.
+    from fastapi import Depends, HTTPException, status
+    from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
     scheme = HTTPBearer(auto_error=False, description="the token from `ambientpose token`")
 
     def require_token(

@@ -143,3 +143,15 @@ def test_default_embedded_model_through_the_api(served, media):
     best = [max((r for r in results if r["image_id"] == f), key=lambda r: r["score"])
             for f in sorted(frames)]
     assert all(r["score"] > 0.5 for r in best) and len({r["idx"] for r in best}) == 1
+
+
+def test_openapi_describes_the_api(served):
+    api = served(runner="recording")
+    with api.client(token="") as anonymous:
+        schema = anonymous.get("/openapi.json").json()
+        assert anonymous.get("/docs").status_code == 200
+    assert set(schema["paths"]) == {"/health", "/tasks", "/tasks/{task_id}",
+                                    "/tasks/{task_id}/stream", "/files/{task_id}/{path}"}
+    upload_body = schema["paths"]["/tasks"]["post"]["requestBody"]["content"]
+    assert upload_body["multipart/form-data"]["schema"]["required"] == ["file"]
+    assert schema["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
