@@ -137,3 +137,17 @@ def test_server_binds_loopback_only_by_default(served):
     assert urlsplit(api.url).hostname == "127.0.0.1"
     with pytest.raises(httpx.ConnectError):
         httpx.get(api.url.replace("127.0.0.1", "127.0.0.2"), timeout=2)
+
+
+def test_client_file_names_cannot_place_files(served, media):
+    api = served(runner="recording")
+    video = media("videos/mmpose_demo.mp4")
+    with api.client() as client:
+        for name, stored in (("../../../evil.mp4", "evil.mp4"),
+                             ("C:\\Users\\x\\clip one.mp4", "clip one.mp4"),
+                             ("/abs/path/$(rm -rf).mp4", "__rm -rf_.mp4")):
+            response = upload(client, video, name=name)
+            assert response.status_code == 201, response.text
+            folder = api.artefacts.upload_dir(response.json()["id"])
+            assert [p.name for p in folder.iterdir()] == [stored]
+            assert api.repo.get(response.json()["id"]).filename == stored
