@@ -4,10 +4,11 @@
 #   2. `AmbientPose --version` and `AmbientPose about` (versions and licences are bundled)
 #   3. `AmbientPose detect` on ../shared/media/videos/mmpose_demo.mp4, checks pose.json and
 #      that it equals what this checkout gives from source with the build's Python
-#   4. opens the window under Xvfb with a task queued, waits for the window to run it through
+#   4. `AmbientPose serve`: uploads the video over HTTP, waits for the frozen worker's result
+#   5. opens the window under Xvfb with a task queued, waits for the window to run it through
 #      the frozen worker (`AmbientPose detect`), saves a screenshot (build/smoke/window.png),
 #      closes it with the window manager's close request and expects a clean exit
-#   5. checks the app wrote nothing outside its platformdirs folders
+#   6. checks the app wrote nothing outside its platformdirs folders
 # Every run of the app gets an empty environment and a fresh $HOME; where user namespaces are
 # available it also gets no network and does not see the build's Python, nor this checkout's
 # source. SMOKE_BACKEND=fake runs detect on the fake backend.
@@ -105,6 +106,53 @@ frozen, source = (json.load(open(p)) for p in sys.argv[1:])
 assert frozen == source, "the frozen app's pose.json differs from the source tree's"
 print(f"identical pose.json ({len(frozen)} poses)")
 EOF
+
+step "AmbientPose serve: the video through the HTTP API and the frozen worker"
+# Needs loopback, so this one keeps the network (the build Python and source stay hidden).
+(cd "$work/cwd" && exec env -i HOME="$work/home" PATH=/usr/bin:/bin LANG=C.UTF-8 HIDE="$hide" \
+  "${sandbox[@]/-rmn/-rm}" "$app" serve --port 0 > "$work/serve.log" 2>&1) &
+serve_pid=$!
+"$python" - "$work/serve.log" "$video" "$work/out/demo/pose.json" <<'EOF'
+import json, sys, time, urllib.request, uuid
+from pathlib import Path
+log, video, expected = Path(sys.argv[1]), Path(sys.argv[2]), json.load(open(sys.argv[3]))
+for _ in range(120):
+    lines = log.read_text().splitlines() if log.exists() else []
+    url = next((l.split()[3] for l in lines if l.startswith("AmbientPose API at ")), None)
+    token = next((l.split()[1] for l in lines if l.startswith("token: ")), None)
+    if url and token:
+        break
+    time.sleep(0.5)
+else:
+    sys.exit(f"error: serve did not start:\n{log.read_text()}")
+
+def call(path, data=None, content_type=None):
+    headers = {"Authorization": f"Bearer {token}"}
+    if content_type:
+        headers["Content-Type"] = content_type
+    with urllib.request.urlopen(urllib.request.Request(url + path, data, headers), timeout=30) as r:
+        return r.read()
+
+boundary = uuid.uuid4().hex
+body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
+        f"filename=\"{video.name}\"\r\nContent-Type: video/mp4\r\n\r\n").encode()
+body += video.read_bytes() + f"\r\n--{boundary}--\r\n".encode()
+task = json.loads(call("/tasks", body, f"multipart/form-data; boundary={boundary}"))["id"]
+for _ in range(240):
+    status = json.loads(call(f"/tasks/{task}"))["status"]
+    if status in ("SUCCESS", "FAILED", "CANCELED"):
+        break
+    time.sleep(0.5)
+assert status == "SUCCESS", f"task {task} ended {status}"
+poses = json.loads(call(f"/files/{task}/pose.json"))
+assert poses == expected, "pose.json from serve differs from the one detect wrote"
+print(f"task {task} via {url}: SUCCESS, identical pose.json ({len(poses)} poses)")
+EOF
+kill -TERM "$serve_pid"
+wait "$serve_pid" && code=0 || code=$?
+# uvicorn shuts down gracefully, then re-raises the signal: 143 is the from-source code too.
+case "$code" in 0|143) echo "serve stopped on SIGTERM (exit code $code)" ;;
+  *) cat "$work/serve.log"; echo "error: serve exited with $code" >&2; exit 1 ;; esac
 
 step "window under Xvfb, running a queued task through the frozen worker"
 # A task queued before start-up (with this checkout's store code, as another window would):
