@@ -3,6 +3,7 @@
 import configparser
 import importlib.util
 import os
+import shutil
 import struct
 import subprocess
 from pathlib import Path
@@ -61,6 +62,12 @@ def test_desktop_entry_installs_with_the_absolute_executable_and_uninstalls(tmp_
     entry = _entry(tmp_path / "data" / "applications" / "ambientpose.desktop")
     assert entry["Exec"] == f'"{exe}"' and entry["TryExec"] == str(exe)
     assert entry["Icon"] == "ambientpose" and entry["Type"] == "Application"
+    validate = shutil.which("desktop-file-validate")  # desktop-file-utils, where installed
+    if validate:
+        check = subprocess.run([validate, str(tmp_path / "data" / "applications" /
+                                              "ambientpose.desktop")],
+                               capture_output=True, text=True, timeout=60)
+        assert check.returncode == 0 and "error" not in check.stdout, check.stdout
     icons = tmp_path / "data" / "icons" / "hicolor"
     assert (icons / "48x48" / "apps" / "ambientpose.png").read_bytes() == \
         png_path(48).read_bytes()
