@@ -84,7 +84,8 @@ class PoseStage:
             return []
         coords, confidences = [], []
         for i in range(hm.shape[0]):
-            xy, conf = self._coordinates(hm[i], list(crop_boxes[i]))
+            crop = [float(v) for v in np.asarray(crop_boxes[i], dtype=np.float32).reshape(-1)]
+            xy, conf = self._coordinates(hm[i], crop)
             coords.append(torch.from_numpy(np.asarray(xy, dtype=np.float32)).unsqueeze(0))
             confidences.append(torch.from_numpy(np.asarray(conf, dtype=np.float32)).unsqueeze(0))
         preds, pred_scores = torch.cat(coords), torch.cat(confidences)
