@@ -8,6 +8,7 @@ it, so the Settings dialog, the worker and ``ambientpose check-alphapose`` say t
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.util
 import sys
@@ -77,9 +78,20 @@ class AlphaPoseSetup:
         return self.tracking == "auto" and self.weights_path(TRACKER_WEIGHTS).is_file()
 
     def put_on_path(self) -> None:
-        """Make AlphaPose's packages (``alphapose``, ``detector``, ``trackers``) importable."""
-        if self.home is not None and str(self.home) not in sys.path:
-            sys.path.insert(0, str(self.home))
+        """Make AlphaPose's packages (``alphapose``, ``detector``, ``trackers``) importable.
+
+        AlphaPose's checkout has a top-level ``trackers`` package, as does the PyPI
+        ``trackers`` our own tracker uses: whichever tracker runs must own that name.
+        """
+        if self.home is None or str(self.home) in sys.path:
+            return
+        if not self.uses_alphapose_tracker:
+            with contextlib.suppress(ImportError):
+                importlib.import_module("trackers")  # ours, cached before the checkout shadows it
+        sys.path.insert(0, str(self.home))
+        if self.uses_alphapose_tracker:
+            for name in [m for m in sys.modules if m.split(".")[0] == "trackers"]:
+                del sys.modules[name]
 
 
 def _resolve(value: str | None, home: Path | None) -> Path | None:
