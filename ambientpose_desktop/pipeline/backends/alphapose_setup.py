@@ -173,9 +173,9 @@ def _extension_findings(setup: AlphaPoseSetup) -> list[Finding]:
         try:
             importlib.import_module(module)
         except ImportError as exc:
+            reason = str(exc).split(" (")[0]
             found.append(Finding("error", f"AlphaPose's compiled extension {module} is missing "
-                                          f"({exc.name or exc}), needed for {feature}: "
-                                          f"{BUILD_HINT}"))
+                                          f"({reason}), needed for {feature}: {BUILD_HINT}"))
     return found
 
 
