@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -19,7 +20,7 @@ import pytest
 from ambientpose_desktop.core.errors import AmbientPoseError, BackendUnavailable
 from ambientpose_desktop.pipeline.backends import BackendConfig, availability
 from ambientpose_desktop.pipeline.backends.alphapose_setup import TRACKER_WEIGHTS
-from tests.pipeline.worker_helpers import events_of, run_detect
+from tests.pipeline.worker_helpers import events_of, run_detect, worker_env
 
 DOUBLE = Path(__file__).resolve().parents[1] / "alphapose_double"
 _ALPHAPOSE_PACKAGES = ("alphapose", "detector", "trackers")
@@ -212,3 +213,21 @@ def test_worker_runs_alphapose_detector_on_real_video(double, checkpoint, media,
     assert {len(e["keypoints"]) for e in entries} == {26 * 3}
     # Our tracker gave the two people two stable ids.
     assert len({e["idx"] for e in entries}) == 2 and min(e["idx"] for e in entries) >= 0
+
+
+def test_listing_and_checking_the_backend_imports_no_torch(double, tmp_path):
+    """The Settings dialog reads the options and availability in the window's process."""
+    (tmp_path / "any.pth").write_bytes(b"x")
+    options = {"alphapose_dir": str(double), "config": "configs/coco17.yaml",
+               "checkpoint": str(tmp_path / "any.pth")}
+    code = ("import sys, json; from ambientpose_desktop.pipeline.backends import "
+            "BackendConfig, availability, backend_class; "
+            "assert len(backend_class('alphapose').options) == 8; "
+            "options = json.loads(sys.argv[1]); "
+            "report = availability('alphapose', BackendConfig(options=options)); "
+            "assert report.ok, report.message; "
+            "bad = [m for m in ('torch', 'alphapose', 'cv2') if m in sys.modules]; "
+            "sys.exit(f'imported {bad}' if bad else 0)")
+    proc = subprocess.run([sys.executable, "-c", code, json.dumps(options)],
+                          capture_output=True, text=True, env=worker_env(), timeout=120)
+    assert proc.returncode == 0, proc.stderr
