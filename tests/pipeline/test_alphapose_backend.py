@@ -172,6 +172,16 @@ def test_alphapose_tracker_assigns_idx_when_its_weights_exist(double, checkpoint
     assert [p.idx for p in backend.infer(FRAMES[:1])[0]] == [101, 102]
 
 
+def test_alphapose_tracker_that_does_not_import_names_what_is_missing(double, checkpoint):
+    weights = double / TRACKER_WEIGHTS
+    weights.parent.mkdir(parents=True)
+    weights.write_bytes(b"weights")
+    # As in AlphaPose's checkout, whose tracker needs the compiled cython_bbox package.
+    (double / "trackers/tracker_api.py").write_text("from cython_bbox import bbox_overlaps\n")
+    with pytest.raises(BackendUnavailable, match="cython_bbox.*tracking=ours"):
+        _backend(_config(double, checkpoint, tracking="auto"))
+
+
 def test_a_broken_install_names_the_import_that_failed(double, checkpoint):
     (double / "alphapose/utils/config.py").write_text("import easydict_not_installed_here\n")
     with pytest.raises(BackendUnavailable, match="easydict_not_installed_here"):

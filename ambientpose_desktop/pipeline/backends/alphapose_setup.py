@@ -155,7 +155,20 @@ def import_findings(setup: AlphaPoseSetup, device: str) -> list[Finding]:
             missing = getattr(exc, "name", None) or module
             return [Finding("error", f"AlphaPose does not import: `import {module}` failed "
                                      f"({type(exc).__name__}: {exc}); missing: {missing}")]
-    return [*_extension_findings(setup), *_cuda_findings(device)]
+    return [*_extension_findings(setup), *_tracker_findings(setup), *_cuda_findings(device)]
+
+
+def _tracker_findings(setup: AlphaPoseSetup) -> list[Finding]:
+    """AlphaPose's pose tracker imports more than AlphaPose itself (e.g. ``cython_bbox``)."""
+    if not setup.uses_alphapose_tracker:
+        return []
+    try:
+        importlib.import_module("trackers.tracker_api")
+    except ImportError as exc:
+        return [Finding("error", f"AlphaPose's pose tracker does not import ({exc}): install "
+                                 f"{exc.name or 'what it names'} in AlphaPose's environment, "
+                                 "or use --opt tracking=ours")]
+    return []
 
 
 def _extension_findings(setup: AlphaPoseSetup) -> list[Finding]:
