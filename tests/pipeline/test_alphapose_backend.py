@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -241,3 +242,38 @@ def test_listing_and_checking_the_backend_imports_no_torch(double, tmp_path):
     proc = subprocess.run([sys.executable, "-c", code, json.dumps(options)],
                           capture_output=True, text=True, env=worker_env(), timeout=120)
     assert proc.returncode == 0, proc.stderr
+
+
+def _detect_args(video: Path, out: Path, **opts) -> list:
+    args = [video, "-o", out, "--backend", "alphapose", "--device", "cpu"]
+    for key, value in opts.items():
+        args += ["--opt", f"{key}={value}"]
+    return args
+
+
+def test_worker_reports_out_of_memory_as_a_failed_event(double, checkpoint, media, tmp_path):
+    args = _detect_args(media("videos/mmpose_demo.mp4"), tmp_path / "out", alphapose_dir=double,
+                        config="configs/coco17_small_gpu.yaml", checkpoint=checkpoint,
+                        detector="yolo", tracking="ours", pose_batch=8)
+    proc = run_detect(*args)
+    assert proc.returncode == 1
+    failed = events_of(proc.stdout)[-1]
+    assert failed["event"] == "failed" and "lower pose_batch (now 8)" in failed["error"]
+    assert "Traceback" not in proc.stderr
+
+
+def test_worker_cancels_within_a_batch(double, checkpoint, media, tmp_path):
+    args = _detect_args(media("videos/mmpose_demo.mp4"), tmp_path / "out", alphapose_dir=double,
+                        config="configs/coco17_slow.yaml", checkpoint=checkpoint,
+                        detector="yolo", tracking="ours", det_batch=1)
+    command = [sys.executable, "-m", "ambientpose_desktop", "detect", *map(str, args)]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=worker_env())
+    for line in proc.stdout:
+        if '"event":"progress"' in line:
+            proc.send_signal(signal.SIGTERM)
+            break
+    rest, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 143
+    assert events_of(rest)[-1]["event"] == "canceled"
+    assert not (tmp_path / "out" / "pose.json").exists()
