@@ -103,3 +103,18 @@ def test_availability_explains_problems(tmp_path):
         cuda = availability("embedded", BackendConfig(device="cuda:0"))
         assert not cuda.ok and "onnxruntime-gpu" in cuda.message
     assert availability("embedded").ok
+
+
+def test_cuda_gives_the_cpu_keypoints(media):
+    import onnxruntime
+
+    if "CUDAExecutionProvider" not in onnxruntime.get_available_providers():
+        pytest.skip("no CUDA here (needs an NVIDIA GPU and onnxruntime-gpu)")
+    frames = _frames(media("videos/mmpose_demo.mp4"), 2)
+    cpu = create_backend("embedded", BackendConfig(device="cpu")).infer(frames)
+    gpu_backend = create_backend("embedded", BackendConfig(device="cuda:0"))
+    assert gpu_backend.device == "cuda:0"
+    for a, b in zip(cpu, gpu_backend.infer(frames), strict=True):
+        assert len(a) == len(b)
+        np.testing.assert_allclose(np.stack([p.keypoints for p in a]),
+                                   np.stack([p.keypoints for p in b]), atol=0.5)
