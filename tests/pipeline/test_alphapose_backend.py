@@ -277,3 +277,20 @@ def test_worker_cancels_within_a_batch(double, checkpoint, media, tmp_path):
     assert proc.returncode == 143
     assert events_of(rest)[-1]["event"] == "canceled"
     assert not (tmp_path / "out" / "pose.json").exists()
+
+
+def test_frames_without_people_stay_empty(double, checkpoint):
+    from ambientpose_desktop.pipeline.backends.alphapose import AlphaPoseBackend
+    from ambientpose_desktop.pipeline.backends.alphapose_detectors import BackendBoxes, Detections
+    from ambientpose_desktop.pipeline.backends.fake import FakeBackend
+
+    class EveryOtherFrame(BackendBoxes):
+        def detect(self, frames):
+            found = super().detect(frames)
+            return [d if i % 2 else Detections.empty() for i, d in enumerate(found)]
+
+    backend = AlphaPoseBackend(_config(double, checkpoint),
+                               detector=EveryOtherFrame(FakeBackend(BackendConfig())))
+    backend.load()
+    assert [len(p) for p in backend.infer(FRAMES)] == [0, 2, 0]
+    assert backend.infer(FRAMES[:1]) == [[]]
