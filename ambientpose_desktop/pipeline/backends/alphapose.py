@@ -76,7 +76,7 @@ class AlphaPoseBackend(PoseBackend):
         self._stage: PoseStage | None = None
         self._tracker: Any = None
         self._opt: Any = None
-        self._running = "loading"
+        self._step = "loading"
 
     @classmethod
     def availability(cls, config: BackendConfig | None = None) -> Availability:
@@ -160,9 +160,9 @@ class AlphaPoseBackend(PoseBackend):
                 return self._infer(frames)
         except Exception as exc:
             if _is_out_of_memory(exc):
-                key = "det_batch" if self._running == "detector" else "pose_batch"
+                key = "det_batch" if self._step == "detector" else "pose_batch"
                 raise AmbientPoseError(
-                    f"the GPU ran out of memory in AlphaPose's {self._running}: lower "
+                    f"the GPU ran out of memory in AlphaPose's {self._step}: lower "
                     f"{key} (now {getattr(self.setup, key)}) in Settings or with --opt "
                     f"{key}=N") from None
             raise
@@ -170,9 +170,9 @@ class AlphaPoseBackend(PoseBackend):
     def _infer(self, frames: list[np.ndarray]) -> list[list[Person]]:
         import torch
 
-        self._running = "detector"
+        self._step = "detector"
         detections = self._detector.detect(frames)
-        self._running = "pose model"
+        self._step = "pose model"
         crops, crop_boxes = [], []
         for image, found in zip(frames, detections, strict=True):
             pairs = [self._stage.crop(image, box) for box in found.boxes]
