@@ -55,6 +55,9 @@ COMPONENTS: tuple[ComponentSpec, ...] = (
     ComponentSpec("Qt for Python", "the window", "PySide6", ("PySide6-Essentials", "PySide6")),
     ComponentSpec("pyqtgraph", "plots", "pyqtgraph", ("pyqtgraph",)),
     ComponentSpec("superqt", "widgets", "superqt", ("superqt",)),
+    ComponentSpec("trackers", "person tracking (ByteTrack)", "trackers", ("trackers",)),
+    ComponentSpec("FastAPI", "HTTP API (serve)", "fastapi", ("fastapi",)),
+    ComponentSpec("Uvicorn", "HTTP server (serve)", "uvicorn", ("uvicorn",)),
     ComponentSpec("SQLModel", "task database", "sqlmodel", ("sqlmodel",)),
     ComponentSpec("platformdirs", "per-user folders", "platformdirs", ("platformdirs",)),
 )

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPushButton,
     QTableWidget,
@@ -21,7 +22,7 @@ from PySide6.QtWidgets import (
 from ambientpose_desktop.core import about
 from ambientpose_desktop.core.paths import app_paths
 
-COLUMNS = ("Component", "Version", "Licence", "Used for")
+COLUMNS = ("Component", "Version", "Used for", "Licence")
 
 
 class AboutDialog(QDialog):
@@ -51,7 +52,7 @@ class AboutDialog(QDialog):
         self.copy_button.clicked.connect(self.copy_details)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        self.resize(640, 460)
+        self.resize(820, 520)
 
     def _header(self) -> QHBoxLayout:
         row = QHBoxLayout()
@@ -74,12 +75,18 @@ class AboutDialog(QDialog):
         table.verticalHeader().hide()
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        table.setWordWrap(True)
+        table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         for r, component in enumerate(rows):
-            values = (component.title, component.version, component.licence, component.purpose)
+            values = (component.title, component.version, component.purpose, component.licence)
             for c, value in enumerate(values):
                 table.setItem(r, c, QTableWidgetItem(value))
-        table.resizeColumnsToContents()
-        table.horizontalHeader().setStretchLastSection(True)
+        header = table.horizontalHeader()
+        for c in range(len(COLUMNS) - 1):
+            header.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
+        table.resizeRowsToContents()
         return table
 
     def details(self) -> str:

@@ -26,7 +26,7 @@ def test_about_shows_versions_and_licences(qtbot, ambientpose_home):
     assert f"AmbientPose {about.application_version()}" in title and qVersion() in title
     rows = _rows(dialog)
     assert rows["ONNX Runtime"][0] == metadata.version("onnxruntime")
-    assert rows["Qt for Python"][1].startswith("LGPL-3.0")
+    assert rows["Qt for Python"][2].startswith("LGPL-3.0")
     assert len(rows) == len(about.components())
     assert "AGPL-3.0" in dialog.model_label.text()
     assert str(ambientpose_home / "data") in " ".join(
