@@ -1,17 +1,16 @@
-"""``emit(signal, *args)``: ``signal.emit(*args)`` that survives a PySide6 6.12.0 refcount bug.
+"""Repairs ``SignalInstance.emit`` of PySide6 6.12.0, which eats a reference to ``True``.
 
-In PySide6 6.12.0 ``SignalInstance.emit`` returns ``True`` without owning a reference to it, so
-every emit from Python takes one reference from ``True``; after a few thousand emits (a long
-run's progress ticks) the interpreter aborts with "bool_dealloc: deallocating True". Every
-Python-side emit in the window and the runner goes through here. The bug is detected once at
-import, so a fixed PySide6 makes this a plain emit.
+In PySide6 6.12.0 ``emit`` returns ``True`` without owning a reference to it, so every emit
+from Python (ours, superqt's, pyqtgraph's) takes one reference from ``True``; after a few
+thousand emits (a long run's progress ticks) the interpreter aborts with "bool_dealloc:
+deallocating True". Importing this module (``gui`` and the Qt runner do) detects the bug once
+and wraps ``emit`` to give the reference back; with a fixed PySide6 it changes nothing.
 """
 
 from __future__ import annotations
 
 import ctypes
 import sys
-from typing import Any
 
 from PySide6.QtCore import QObject, Signal, SignalInstance
 
@@ -20,7 +19,8 @@ class _Probe(QObject):
     ping = Signal()
 
 
-def _emit_drops_a_reference() -> bool:
+def emit_drops_a_reference() -> bool:
+    """True when ``emit`` still takes references from ``True`` (the bug is present)."""
     probe = _Probe()
     before = sys.getrefcount(True)
     for _ in range(8):
@@ -28,10 +28,20 @@ def _emit_drops_a_reference() -> bool:
     return sys.getrefcount(True) < before - 4
 
 
-_COMPENSATE = _emit_drops_a_reference()
+def _repair() -> None:
+    if getattr(SignalInstance.emit, "_gives_reference_back", False):
+        return
+    if not emit_drops_a_reference():
+        return
+    broken = SignalInstance.emit
 
-
-def emit(signal: SignalInstance, *args: Any) -> None:
-    result = signal.emit(*args)
-    if _COMPENSATE and isinstance(result, bool):
+    def emit(self: SignalInstance, *args: object) -> bool:
+        result = broken(self, *args)
         ctypes.pythonapi.Py_IncRef(ctypes.py_object(result))
+        return result
+
+    emit._gives_reference_back = True  # type: ignore[attr-defined]
+    SignalInstance.emit = emit
+
+
+_repair()

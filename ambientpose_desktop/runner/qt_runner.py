@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, Qt, QTimer, S
 
 from ambientpose_desktop.core.events import Event, Failed, Log, Progress, Started
 from ambientpose_desktop.core.tasks import InvalidTransition, TaskStatus
+from ambientpose_desktop.runner import qt_emit  # noqa: F401 - repairs Signal.emit first
 from ambientpose_desktop.runner.command import (
     default_slots,
     detect_arguments,
@@ -26,7 +27,6 @@ from ambientpose_desktop.runner.command import (
     worker_program,
 )
 from ambientpose_desktop.runner.execution import TaskExecution
-from ambientpose_desktop.runner.qt_emit import emit
 from ambientpose_desktop.store.artefacts import ArtefactStore
 from ambientpose_desktop.store.models import Task
 from ambientpose_desktop.store.repository import TaskNotFound, TaskRepository
@@ -77,13 +77,13 @@ class QtTaskRunner(QObject):
 
     # -- TaskRunner protocol (any thread) ------------------------------------------------
     def wake(self) -> None:
-        emit(self._wakeRequested)
+        self._wakeRequested.emit()
 
     def cancel(self, task_id: str) -> bool:
         with self._lock:
             mine = task_id in self._running_ids
         if mine:
-            emit(self._cancelRequested, task_id)
+            self._cancelRequested.emit(task_id)
         return mine
 
     # -- state ---------------------------------------------------------------------------
@@ -133,7 +133,7 @@ class QtTaskRunner(QObject):
             task = self.repo.claim_next()
             if task is None:
                 if not self._jobs:
-                    emit(self.idle)
+                    self.idle.emit()
                 return
             self._launch(task, slot)
 
@@ -183,7 +183,7 @@ class QtTaskRunner(QObject):
         except TaskNotFound:  # removed while starting: stop the worker
             job.process.kill()
             return
-        emit(self.taskStarted, job.task_id)
+        self.taskStarted.emit(job.task_id)
 
     def _read_stdout(self, job: _Job) -> None:
         text = job.stdout.decode(bytes(job.process.readAllStandardOutput().data()))
@@ -194,20 +194,20 @@ class QtTaskRunner(QObject):
         text = job.stderr.decode(bytes(job.process.readAllStandardError().data()))
         for line in text.splitlines():
             if line.strip():
-                emit(self.log, job.task_id, "STDERR", line)
+                self.log.emit(job.task_id, "STDERR", line)
 
     def _announce(self, task_id: str, event: Event) -> None:
         if isinstance(event, Progress):
-            emit(self.progress, task_id, event.frame, event.total_frames, event.fps,
-                 event.eta_s)
+            self.progress.emit(task_id, event.frame, event.total_frames, event.fps,
+                               event.eta_s)
         elif isinstance(event, Started):
-            emit(self.progress, task_id, 0, event.total_frames, 0.0, None)
-            emit(self.log, task_id, "INFO", f"started: {event.total_frames} frames, "
+            self.progress.emit(task_id, 0, event.total_frames, 0.0, None)
+            self.log.emit(task_id, "INFO", f"started: {event.total_frames} frames, "
                                            f"{event.backend} on {event.device}")
         elif isinstance(event, Log):
-            emit(self.log, task_id, event.level, event.message)
+            self.log.emit(task_id, event.level, event.message)
         elif isinstance(event, Failed):
-            emit(self.log, task_id, "ERROR", event.error)
+            self.log.emit(task_id, "ERROR", event.error)
 
     def _on_finished(self, job: _Job, exit_code: int, exit_status: QProcess.ExitStatus) -> None:
         self._read_stdout(job)
@@ -221,8 +221,8 @@ class QtTaskRunner(QObject):
         self._forget(job)
         if status is not None:
             if status == TaskStatus.FAILED:
-                emit(self.failed, job.task_id, error or "failed")
-            emit(self.taskFinished, job.task_id, status.value)
+                self.failed.emit(job.task_id, error or "failed")
+            self.taskFinished.emit(job.task_id, status.value)
         self._fill_slots()
 
     def _on_error(self, job: _Job, error: QProcess.ProcessError) -> None:
@@ -239,8 +239,8 @@ class QtTaskRunner(QObject):
             self.repo.set_status(task_id, TaskStatus.FAILED, error=message)
         except (TaskNotFound, InvalidTransition):
             return
-        emit(self.failed, task_id, message)
-        emit(self.taskFinished, task_id, TaskStatus.FAILED.value)
+        self.failed.emit(task_id, message)
+        self.taskFinished.emit(task_id, TaskStatus.FAILED.value)
 
     def _forget(self, job: _Job) -> None:
         if job.kill_timer is not None:
