@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import codecs
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,12 +60,12 @@ class QtTaskRunner(QObject):
     _cancelRequested = Signal(str)
 
     def __init__(self, repo: TaskRepository, artefacts: ArtefactStore,
-                 settings: AppSettings | Callable[[], AppSettings], *,
+                 settings: AppSettings, *,
                  cancel_grace_s: float = CANCEL_GRACE_S, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.repo = repo
         self.artefacts = artefacts
-        self._settings = settings if callable(settings) else (lambda: settings)
+        self.settings = settings  # the window replaces it when the user saves new settings
         self.cancel_grace_s = cancel_grace_s
         self._jobs: dict[str, _Job] = {}
         self._running_ids: set[str] = set()  # mirror of _jobs readable from any thread
@@ -89,7 +88,7 @@ class QtTaskRunner(QObject):
     # -- state ---------------------------------------------------------------------------
     @property
     def slots(self) -> int:
-        return self._settings().concurrency or default_slots()
+        return self.settings.concurrency or default_slots()
 
     @property
     def paused(self) -> bool:
@@ -138,7 +137,7 @@ class QtTaskRunner(QObject):
             self._launch(task, slot)
 
     def _output_dir(self, task: Task) -> Path:
-        chosen = self._settings().output_dir
+        chosen = self.settings.output_dir
         if chosen:
             folder = Path(chosen).expanduser() / task.id
             folder.mkdir(parents=True, exist_ok=True)
@@ -146,7 +145,7 @@ class QtTaskRunner(QObject):
         return self.artefacts.task_dir(task.id, create=True)
 
     def _launch(self, task: Task, slot: int) -> None:
-        settings = self._settings()
+        settings = self.settings
         try:
             output = self._output_dir(task)
         except OSError as exc:

@@ -1,0 +1,278 @@
+"""Settings: defaults for new tasks (backend, device, thresholds, outputs) and the queue.
+
+Which backends can run and which devices exist is found out in a background thread when the
+dialog opens (that imports backend modules and onnxruntime), never at start-up. Each backend's
+own settings are drawn from the ``options`` it declares, so a new backend needs no GUI code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ambientpose_desktop.pipeline.backends.base import Availability, BackendOption
+from ambientpose_desktop.store.settings import AppSettings
+
+
+@dataclass
+class BackendInfo:
+    title: str
+    availability: Availability
+    options: tuple[BackendOption, ...]
+
+
+@dataclass
+class MachineReport:
+    backends: dict[str, BackendInfo]
+    devices: list[str]
+
+
+def inspect_machine() -> MachineReport:
+    """Backends (with availability and options) and devices; slow, run it off the GUI thread."""
+    from ambientpose_desktop.pipeline.backends import availability, backend_class, backend_names
+    from ambientpose_desktop.pipeline.devices import available_devices
+
+    backends = {}
+    for name in backend_names():
+        try:
+            cls = backend_class(name)
+            backends[name] = BackendInfo(cls.title, availability(name), cls.options)
+        except ImportError as exc:
+            backends[name] = BackendInfo(name, Availability(False, f"cannot import "
+                                                                   f"{exc.name or exc}"), ())
+    return MachineReport(backends, available_devices())
+
+
+def _path_field(edit: QLineEdit, pick_folder: bool, parent: QWidget) -> QWidget:
+    button = QPushButton("Browse…")
+
+    def browse() -> None:
+        if pick_folder:
+            chosen = QFileDialog.getExistingDirectory(parent, "Choose a folder", edit.text())
+        else:
+            chosen, _ = QFileDialog.getOpenFileName(parent, "Choose a file", edit.text())
+        if chosen:
+            edit.setText(chosen)
+
+    button.clicked.connect(browse)
+    row = QWidget()
+    layout = QHBoxLayout(row)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(edit, 1)
+    layout.addWidget(button)
+    return row
+
+
+class OptionFields(QGroupBox):
+    """Fields for one backend's declared options; ``values()`` returns what the user set."""
+
+    def __init__(self, options: tuple[BackendOption, ...], values: dict[str, Any],
+                 parent: QWidget | None = None) -> None:
+        super().__init__("Backend options", parent)
+        self.options = options
+        self._widgets: dict[str, QWidget] = {}
+        form = QFormLayout(self)
+        if not options:
+            form.addRow(QLabel("This backend has no settings of its own."))
+        for option in options:
+            widget, row = self._make(option, values.get(option.key))
+            widget.setToolTip(option.help)
+            self._widgets[option.key] = widget
+            form.addRow(option.label, row)
+
+    def _make(self, option: BackendOption, value: Any) -> tuple[QWidget, QWidget]:
+        if option.kind == "bool":
+            box = QCheckBox()
+            box.setChecked(bool(option.default if value is None else value))
+            return box, box
+        if option.kind == "choice":
+            combo = QComboBox()
+            combo.addItems(list(option.choices))
+            combo.setCurrentText(str(option.default if value is None else value))
+            return combo, combo
+        edit = QLineEdit("" if value is None else str(value))
+        if option.default not in (None, ""):
+            edit.setPlaceholderText(f"default: {option.default}")
+        if option.kind in ("file", "dir"):
+            return edit, _path_field(edit, option.kind == "dir", self)
+        return edit, edit
+
+    def values(self) -> dict[str, Any]:
+        """Converted values the user set (empty fields left out); ``ValueError`` names the
+        field that is wrong."""
+        out: dict[str, Any] = {}
+        for option in self.options:
+            widget = self._widgets[option.key]
+            if isinstance(widget, QCheckBox):
+                raw: Any = widget.isChecked()
+            elif isinstance(widget, QComboBox):
+                raw = widget.currentText()
+            else:
+                raw = widget.text().strip() if isinstance(widget, QLineEdit) else ""
+                if raw == "":
+                    continue
+            try:
+                out[option.key] = option.convert(raw)
+            except ValueError as exc:
+                raise ValueError(f"{option.label}: {exc}") from None
+        return out
+
+
+class SettingsDialog(QDialog):
+    """Edits a copy of the settings; ``result_settings()`` after ``exec()`` returns it."""
+
+    machineInspected = Signal()
+
+    def __init__(self, settings: AppSettings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self.setMinimumWidth(520)
+        self._settings = settings
+        self._options = {k: dict(v) for k, v in settings.backend_options.items()}
+        self.report: MachineReport | None = None
+        self._option_fields: OptionFields | None = None
+        self._shown_backend = ""
+
+        self.backend = QComboBox()
+        from ambientpose_desktop.pipeline.backends import backend_names
+
+        for name in backend_names():
+            self.backend.addItem(name, name)
+        self.backend.setCurrentIndex(max(0, self.backend.findData(settings.backend)))
+        self.availability = QLabel("Checking which backends can run here…")
+        self.availability.setWordWrap(True)
+        self.device = QComboBox(editable=True)
+        self.device.addItems(["auto", "cpu"])
+        self.device.setCurrentText(settings.device)
+        self.device.setToolTip("auto picks a GPU when one is usable, else the CPU")
+        self.conf = QDoubleSpinBox(minimum=0.0, maximum=1.0, singleStep=0.05, decimals=2)
+        self.conf.setValue(settings.conf)
+        self.imgsz = QSpinBox(minimum=32, maximum=4096, singleStep=32)
+        self.imgsz.setValue(settings.imgsz)
+        self.output_dir = QLineEdit(settings.output_dir)
+        self.output_dir.setPlaceholderText("each task's folder in the app's data folder")
+        self.concurrency = QSpinBox(minimum=0, maximum=16)
+        self.concurrency.setSpecialValueText("auto: one per GPU, or one on the CPU")
+        self.concurrency.setValue(settings.concurrency)
+        self.worker_python = QLineEdit(settings.worker_python)
+        self.worker_python.setPlaceholderText("this app's own Python")
+        self.overlay_video = QCheckBox("Also write an overlay video")
+        self.overlay_video.setChecked(settings.overlay_video)
+        self.frames_jpeg = QCheckBox("Also write frames and overlays as JPEG folders")
+        self.frames_jpeg.setChecked(settings.frames_jpeg)
+        self.problem = QLabel()
+        self.problem.setStyleSheet("color: #e5484d;")
+
+        form = QFormLayout()
+        form.addRow("Backend", self.backend)
+        form.addRow("", self.availability)
+        form.addRow("Device", self.device)
+        form.addRow("Confidence threshold", self.conf)
+        form.addRow("Image size (px)", self.imgsz)
+        form.addRow("Results folder", _path_field(self.output_dir, True, self))
+        form.addRow("Tasks at a time", self.concurrency)
+        form.addRow("Worker Python", _path_field(self.worker_python, False, self))
+        form.addRow("", self.overlay_video)
+        form.addRow("", self.frames_jpeg)
+        self._options_holder = QVBoxLayout()
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addLayout(self._options_holder)
+        layout.addWidget(self.problem)
+        layout.addWidget(buttons)
+        self.backend.currentIndexChanged.connect(self._backend_changed)
+        self._start_inspection()
+
+    # -- machine report (background) -----------------------------------------------------
+    def _start_inspection(self) -> None:
+        from superqt.utils import create_worker
+
+        self._worker = create_worker(inspect_machine)
+        self._worker.returned.connect(self._machine_inspected)
+        self._worker.errored.connect(
+            lambda exc: self.availability.setText(f"Could not check the backends: {exc}"))
+        self._worker.start()
+
+    def _machine_inspected(self, report: MachineReport) -> None:
+        self.report = report
+        for i in range(self.backend.count()):
+            name = self.backend.itemData(i)
+            info = report.backends.get(name)
+            if info is not None:
+                mark = "" if info.availability.ok else "  (not available)"
+                self.backend.setItemText(i, f"{info.title} [{name}]{mark}")
+        current = self.device.currentText()
+        self.device.clear()
+        self.device.addItems(report.devices)
+        self.device.setCurrentText(current)
+        self._show_backend(self.backend.currentData())
+        self.machineInspected.emit()
+
+    def _backend_changed(self) -> None:
+        self._keep_option_values()
+        self._show_backend(self.backend.currentData())
+
+    def _show_backend(self, name: str) -> None:
+        if self.report is None:
+            return
+        info = self.report.backends[name]
+        ok = info.availability.ok
+        self.availability.setText(("✔ " if ok else "✖ ") + (info.availability.message or
+                                                           ("ready" if ok else "unavailable")))
+        self.availability.setStyleSheet(f"color: {'#27ae60' if ok else '#e5484d'};")
+        if self._option_fields is not None:
+            self._option_fields.deleteLater()
+        self._option_fields = OptionFields(info.options, self._options.get(name, {}), self)
+        self._shown_backend = name
+        self._options_holder.addWidget(self._option_fields)
+
+    def _keep_option_values(self) -> bool:
+        """Remember the shown backend's option values; ``False`` (and a message) if invalid."""
+        if self._option_fields is None:
+            return True
+        try:
+            self._options[self._shown_backend] = self._option_fields.values()
+        except ValueError as exc:
+            self.problem.setText(str(exc))
+            return False
+        return True
+
+    # -- result --------------------------------------------------------------------------
+    def accept(self) -> None:
+        if self._keep_option_values():
+            super().accept()
+
+    def result_settings(self) -> AppSettings:
+        return replace(
+            self._settings,
+            backend=self.backend.currentData(), device=self.device.currentText().strip()
+            or "auto", conf=round(self.conf.value(), 4), imgsz=self.imgsz.value(),
+            output_dir=self.output_dir.text().strip(), concurrency=self.concurrency.value(),
+            worker_python=self.worker_python.text().strip(),
+            overlay_video=self.overlay_video.isChecked(),
+            frames_jpeg=self.frames_jpeg.isChecked(),
+            backend_options={k: v for k, v in self._options.items() if v},
+        )
