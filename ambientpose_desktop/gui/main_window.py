@@ -51,6 +51,7 @@ from ambientpose_desktop.gui.task_model import (
     TASK_ID_ROLE,
     TaskTableModel,
 )
+from ambientpose_desktop.gui.widgets import add_actions
 from ambientpose_desktop.runner.actions import cancel_task, remove_task, retry_task
 from ambientpose_desktop.runner.protocol import RemoteServer
 from ambientpose_desktop.runner.qt_runner import QtTaskRunner
@@ -175,9 +176,8 @@ class MainWindow(QMainWindow):
     def _make_menus(self, server: RemoteServer | None) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
-        for action in (self.add_videos_action, self.add_folder_action, None,
-                       self.settings_action, None, self.quit_action):
-            file_menu.addSeparator() if action is None else file_menu.addAction(action)
+        add_actions(file_menu, (self.add_videos_action, self.add_folder_action, None,
+                                self.settings_action, None, self.quit_action))
         queue_menu = bar.addMenu("&Queue")
         queue_menu.addAction(self.queue_action)
         self.task_menu = bar.addMenu("&Task")
@@ -187,19 +187,17 @@ class MainWindow(QMainWindow):
         bar.addMenu("&Help").addAction(self.about_action)
 
     def _fill_task_menu(self, menu: QMenu) -> None:
-        for action in (self.open_action, self.reveal_action, None, self.cancel_action,
-                       self.retry_action, self.copy_error_action, None, self.remove_action):
-            menu.addSeparator() if action is None else menu.addAction(action)
+        add_actions(menu, (self.open_action, self.reveal_action, None, self.cancel_action,
+                           self.retry_action, self.copy_error_action, None, self.remove_action))
 
     def _make_toolbar(self) -> None:
         toolbar = QToolBar("Main")
         toolbar.setObjectName("main-toolbar")
         toolbar.setMovable(False)
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        for action in (self.add_videos_action, self.add_folder_action, None,
-                       self.queue_action, None, self.cancel_action, self.retry_action,
-                       self.remove_action, None, self.settings_action):
-            toolbar.addSeparator() if action is None else toolbar.addAction(action)
+        add_actions(toolbar, (self.add_videos_action, self.add_folder_action, None,
+                              self.queue_action, None, self.cancel_action, self.retry_action,
+                              self.remove_action, None, self.settings_action))
         self.addToolBar(toolbar)
 
     def _connect(self) -> None:

@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QHBoxLayout,
     QLineEdit,
     QMenu,
     QPushButton,
@@ -19,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from ambientpose_desktop.gui import dialogs
+from ambientpose_desktop.gui.widgets import add_actions, with_button
 from ambientpose_desktop.runner.protocol import RemoteServer
 
 NOT_INSTALLED = "Server not installed: pip install 'ambientpose-desktop[server]'"
@@ -29,12 +29,7 @@ def _copyable(text: str) -> QWidget:
     edit.setMinimumWidth(360)
     button = QPushButton("Copy")
     button.clicked.connect(lambda: QGuiApplication.clipboard().setText(edit.text()))
-    row = QWidget()
-    layout = QHBoxLayout(row)
-    layout.setContentsMargins(0, 0, 0, 0)
-    layout.addWidget(edit, 1)
-    layout.addWidget(button)
-    return row
+    return with_button(edit, button)
 
 
 class ServerInfoDialog(QDialog):
@@ -65,12 +60,8 @@ class ServerMenu(QMenu):
                                          triggered=self.regenerate_token)
         self.status_action = QAction(self)
         self.status_action.setEnabled(False)
-        for action in (self.status_action, None, self.start_action, self.stop_action,
-                       self.info_action, self.regenerate_action):
-            if action is None:
-                self.addSeparator()
-            else:
-                self.addAction(action)
+        add_actions(self, (self.status_action, None, self.start_action, self.stop_action,
+                           self.info_action, self.regenerate_action))
         self.refresh()
 
     def refresh(self) -> None:

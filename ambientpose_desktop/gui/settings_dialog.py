@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -29,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ambientpose_desktop.gui.widgets import with_button
 from ambientpose_desktop.pipeline.backends.base import Availability, BackendOption
 from ambientpose_desktop.store.settings import AppSettings
 
@@ -74,12 +74,7 @@ def _path_field(edit: QLineEdit, pick_folder: bool, parent: QWidget) -> QWidget:
             edit.setText(chosen)
 
     button.clicked.connect(browse)
-    row = QWidget()
-    layout = QHBoxLayout(row)
-    layout.setContentsMargins(0, 0, 0, 0)
-    layout.addWidget(edit, 1)
-    layout.addWidget(button)
-    return row
+    return with_button(edit, button)
 
 
 class OptionFields(QGroupBox):
