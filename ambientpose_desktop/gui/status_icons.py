@@ -53,6 +53,11 @@ def _glyph(status: TaskStatus) -> QPainterPath:
     return path
 
 
+def _pen(color: QColor, width: float) -> QPen:
+    return QPen(color, width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
+                Qt.PenJoinStyle.RoundJoin)
+
+
 @cache
 def status_icon(status: TaskStatus) -> QIcon:
     scale = 4
@@ -66,13 +71,12 @@ def status_icon(status: TaskStatus) -> QIcon:
         painter.setPen(QPen(color, 1.6))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawEllipse(QRectF(1.8, 1.8, 12.4, 12.4))
-        painter.setPen(QPen(color, 1.6, cap=Qt.PenCapStyle.RoundCap))
+        painter.setPen(_pen(color, 1.6))
     else:
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(color)
         painter.drawEllipse(QRectF(1, 1, 14, 14))
-        painter.setPen(QPen(QColor("white"), 1.9, cap=Qt.PenCapStyle.RoundCap,
-                            join=Qt.PenJoinStyle.RoundJoin))
+        painter.setPen(_pen(QColor("white"), 1.9))
     if status == TaskStatus.RUNNING:
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QColor("white"))
