@@ -189,15 +189,15 @@ class SettingsDialog(QDialog):
         form.addRow("", self.overlay_video)
         form.addRow("", self.frames_jpeg)
         self._options_holder = QVBoxLayout()
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        self.button_box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                           | QDialogButtonBox.StandardButton.Cancel)
+        self.button_box.accepted.connect(self.accept)
+        self.button_box.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addLayout(self._options_holder)
         layout.addWidget(self.problem)
-        layout.addWidget(buttons)
+        layout.addWidget(self.button_box)
         self.backend.currentIndexChanged.connect(self._backend_changed)
         self._start_inspection()
 
