@@ -7,7 +7,14 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontDatabase
-from PySide6.QtWidgets import QFormLayout, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QLabel,
+    QPlainTextEdit,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ambientpose_desktop.core.events import Failed, Log, parse_event
 from ambientpose_desktop.core.tasks import TaskStatus
@@ -50,13 +57,16 @@ class DetailsPane(QWidget):
         self.error = QLabel()
         for label in (self.source, self.params, self.outcome, self.error):
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            label.setWordWrap(True)
+            # Long paths are clipped rather than widening the window; the text stays copyable.
+            label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+            label.setMinimumWidth(1)
+        self.error.setWordWrap(True)
         self.error.setStyleSheet(f"color: {STATUS_COLORS[TaskStatus.FAILED]};")
         self.log = QPlainTextEdit(readOnly=True)
         self.log.setMaximumBlockCount(MAX_LOG_LINES)
         self.log.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.log.setPlaceholderText("The worker's log appears here while a task runs.")
-        form = QFormLayout()
+        self.form = form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         form.addRow("Input", self.source)
         form.addRow("Settings", self.params)
@@ -73,13 +83,16 @@ class DetailsPane(QWidget):
         """Show ``task`` (or a hint when nothing is selected)."""
         changed = task is None or task.id != self.task_id
         self.task_id = task.id if task else None
+        for row in range(self.form.rowCount()):
+            self.form.setRowVisible(row, task is not None)
         if task is None:
-            self.title.setText("<b>No task selected</b> — drop videos or image folders on the "
-                               "window to add tasks")
+            self.title.setText("<b>No task selected</b> <span style='color:gray'>— select a "
+                               "task to see its settings, result and log</span>")
             for label in (self.source, self.params, self.outcome, self.error):
                 label.clear()
             self.log.clear()
             return
+        self.form.setRowVisible(3, bool(task.error))
         color = STATUS_COLORS[task.status]
         self.title.setText(f"<b>{task.filename}</b> &nbsp;<span style='color:{color}'>"
                            f"{STATUS_LABELS[task.status]}</span>")

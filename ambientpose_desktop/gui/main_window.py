@@ -13,11 +13,13 @@ from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSortFilterProxyMod
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
+    QColor,
     QDesktopServices,
     QDragEnterEvent,
     QDropEvent,
     QGuiApplication,
     QKeySequence,
+    QPalette,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -29,6 +31,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QSplitter,
     QStackedWidget,
+    QStyle,
     QTableView,
     QToolBar,
     QWidget,
@@ -118,6 +121,11 @@ class MainWindow(QMainWindow):
         table.setSortingEnabled(True)
         table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)  # queue order until a click
         table.setAlternatingRowColors(True)
+        # A light selection keeps the status colours and progress bars readable when selected.
+        palette = table.palette()
+        palette.setColor(QPalette.ColorRole.Highlight, QColor("#d4e3fa"))
+        palette.setColor(QPalette.ColorRole.HighlightedText, QColor("#111111"))
+        table.setPalette(palette)
         table.setShowGrid(False)
         table.setWordWrap(False)
         table.verticalHeader().hide()
@@ -140,8 +148,10 @@ class MainWindow(QMainWindow):
         return hint
 
     def _action(self, text: str, shortcut: str | QKeySequence.StandardKey, slot,
-                tip: str = "") -> QAction:
+                tip: str = "", icon: QStyle.StandardPixmap | None = None) -> QAction:
         action = QAction(text, self)
+        if icon is not None:
+            action.setIcon(self.style().standardIcon(icon))
         action.setShortcut(QKeySequence(shortcut))
         action.setStatusTip(tip)
         action.setToolTip(f"{text.replace('&', '').rstrip('…')} ({action.shortcut().toString()})")
@@ -150,24 +160,27 @@ class MainWindow(QMainWindow):
         return action
 
     def _make_actions(self) -> None:
-        a = self._action
+        a, icons = self._action, QStyle.StandardPixmap
         self.add_videos_action = a("Add &videos…", "Ctrl+O", self.choose_videos,
-                                   "Add video files as new tasks")
+                                   "Add video files as new tasks", icons.SP_FileIcon)
         self.add_folder_action = a("Add &image folder…", "Ctrl+Shift+O", self.choose_folder,
-                                   "Add a folder of images as one task")
+                                   "Add a folder of images as one task", icons.SP_DirIcon)
         self.queue_action = a("&Pause queue", "F5", self.toggle_queue,
-                              "Start or pause the queue (running tasks go on)")
+                              "Start or pause the queue (running tasks go on)",
+                              icons.SP_MediaPause)
         self.queue_action.setCheckable(True)
-        self.settings_action = a("&Settings…", "Ctrl+,", self.open_settings)
+        self.settings_action = a("&Settings…", "Ctrl+,", self.open_settings, "",
+                                 icons.SP_FileDialogDetailedView)
         self.quit_action = a("&Quit", QKeySequence.StandardKey.Quit, self.close)
         self.open_action = a("&Open results", "Return", self.open_results,
                              "Open the selected task's results in the viewer")
         self.cancel_action = a("&Cancel", "Ctrl+K", self.cancel_selected,
-                               "Stop the selected tasks")
+                               "Stop the selected tasks", icons.SP_BrowserStop)
         self.retry_action = a("&Retry", "Ctrl+R", self.retry_selected,
-                              "Run the selected finished tasks again")
+                              "Run the selected finished tasks again", icons.SP_BrowserReload)
         self.remove_action = a("Re&move…", QKeySequence.StandardKey.Delete,
-                               self.remove_selected, "Remove tasks and delete their results")
+                               self.remove_selected, "Remove tasks and delete their results",
+                               icons.SP_TrashIcon)
         self.reveal_action = a("Show in &folder", "Ctrl+Shift+R", self.show_in_folder)
         self.copy_error_action = a("Copy &error", QKeySequence.StandardKey.Copy,
                                    self.copy_error)
@@ -194,7 +207,7 @@ class MainWindow(QMainWindow):
         toolbar = QToolBar("Main")
         toolbar.setObjectName("main-toolbar")
         toolbar.setMovable(False)
-        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         add_actions(toolbar, (self.add_videos_action, self.add_folder_action, None,
                               self.queue_action, None, self.cancel_action, self.retry_action,
                               self.remove_action, None, self.settings_action))
@@ -209,6 +222,7 @@ class MainWindow(QMainWindow):
         self.runner.progress.connect(self.model.update_live)
         self.runner.log.connect(self.details.append_log)
         self.runner.failed.connect(self._task_failed)
+        self.runner.taskStarted.connect(self._follow_started)
 
     # -- selection -----------------------------------------------------------------------
     def selected_tasks(self) -> list[Task]:
@@ -243,6 +257,11 @@ class MainWindow(QMainWindow):
             self.details.show_task(task, reload_log=False)
             if top_left.column() != PROGRESS:
                 self._selection_changed()
+
+    def _follow_started(self, task_id: str) -> None:
+        """With nothing selected, show the task that just started, so its log is in view."""
+        if not self.table.selectionModel().hasSelection():
+            self.select_task(task_id)
 
     def _double_clicked(self, index: QModelIndex) -> None:
         task = self.model.task_at(self.proxy.mapToSource(index).row())
@@ -368,6 +387,8 @@ class MainWindow(QMainWindow):
         paused = self.runner.paused
         self.queue_action.setChecked(paused)
         self.queue_action.setText("&Start queue" if paused else "&Pause queue")
+        self.queue_action.setIcon(self.style().standardIcon(
+            QStyle.StandardPixmap.SP_MediaPlay if paused else QStyle.StandardPixmap.SP_MediaPause))
 
     def open_settings(self) -> None:
         dialog = SettingsDialog(self.settings, self)
