@@ -22,6 +22,7 @@ from ambientpose_desktop.runner.command import (
     default_slots,
     detect_arguments,
     gpu_count,
+    lower_priority,
     worker_environment,
     worker_program,
 )
@@ -177,6 +178,7 @@ class QtTaskRunner(QObject):
 
     # -- process callbacks ---------------------------------------------------------------
     def _on_started(self, job: _Job, output: Path) -> None:
+        lower_priority(job.process.processId())
         try:
             self.repo.set_worker(job.task_id, job.process.processId(), str(output))
         except TaskNotFound:  # removed while starting: stop the worker

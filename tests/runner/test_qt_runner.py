@@ -7,6 +7,7 @@ import signal
 
 from ambientpose_desktop.core.tasks import TaskStatus
 from ambientpose_desktop.runner.actions import cancel_task, remove_task, retry_task
+from ambientpose_desktop.runner.command import WORKER_NICE
 from ambientpose_desktop.runner.qt_runner import QtTaskRunner
 from ambientpose_desktop.store.settings import AppSettings
 from tests.conftest import media_path
@@ -64,6 +65,7 @@ def test_killed_worker_gives_failed_with_reason(store, qtbot):
         runner.wake()
     pid = store[0].get(task.id).worker_pid
     assert pid
+    assert os.getpriority(os.PRIO_PROCESS, pid) >= WORKER_NICE  # leaves the window the CPU
     with qtbot.waitSignal(runner.failed, timeout=WAIT_MS) as failed:
         os.kill(pid, signal.SIGKILL)
     assert failed.args[0] == task.id and "crashed without reporting a result" in failed.args[1]
