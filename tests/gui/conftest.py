@@ -42,7 +42,7 @@ def make_window(store, qtbot, answered):
 
     def make(server=None, paused: bool = False, **settings) -> MainWindow:
         repo, artefacts = store
-        config = AppSettings(backend="fake", queue_paused=paused, **settings)
+        config = AppSettings(**{"backend": "fake", **settings}, queue_paused=paused)
         runner = QtTaskRunner(repo, artefacts, config, cancel_grace_s=3.0)
         window = MainWindow(repo, artefacts, runner, config, server=server)
         qtbot.addWidget(window)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 
+import pytest
 from PySide6.QtCore import Qt
 
 from ambientpose_desktop.core.tasks import TaskStatus
@@ -111,3 +112,15 @@ def test_queue_pause_is_remembered(make_window, qtbot):
     with qtbot.waitSignal(window.runner.taskFinished, timeout=WAIT_MS):
         qtbot.keyClick(window, Qt.Key.Key_F5)
     assert not AppSettings.load().queue_paused
+
+
+@pytest.mark.slow
+def test_embedded_default_backend_runs_from_the_window(make_window, qtbot):
+    window = make_window(backend="embedded", device="cpu")
+    with qtbot.waitSignal(window.runner.taskFinished, timeout=240_000) as finished:
+        window.add_paths([media_path("videos/mmpose_demo.mp4")])
+    assert finished.args[1] == "SUCCESS", window.repo.get(finished.args[0]).error
+    task = window.repo.get(finished.args[0])
+    assert task.params["backend"] == "embedded"
+    assert (task.progress_done, task.progress_total) == (5, 5)
+    assert task.metrics["persons"] > 5  # a crowded pedestrian mall
