@@ -5,7 +5,7 @@
 Prints a table with
   launch to shown     `python -m ambientpose_desktop` until the window has been shown and
                       painted (it saves a picture of itself then; goal <= 1.5 s)
-  heavy imports       torch / onnxruntime / ultralytics / av / cv2 loaded by the window at
+  heavy imports       torch / onnxruntime / ultralytics / av / cv2 / numpy loaded by the window at
                       start-up (goal: none)
   longest stall       the longest time the GUI event loop did not run while a real task ran
                       through the QProcess runner in a shown window (goal <= 50 ms)
@@ -25,7 +25,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_VIDEO = REPO.parent / "shared" / "media" / "videos" / "mmaction2_demo_skeleton.mp4"
-HEAVY = ("torch", "onnxruntime", "ultralytics", "av", "cv2")
+HEAVY = ("torch", "onnxruntime", "ultralytics", "av", "cv2", "numpy")
 TICK_MS = 5
 
 

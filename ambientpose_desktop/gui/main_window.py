@@ -45,7 +45,6 @@ from ambientpose_desktop.gui.intake import Intake, classify, refusal_text
 from ambientpose_desktop.gui.progress_delegate import ProgressDelegate
 from ambientpose_desktop.gui.resources import app_icon
 from ambientpose_desktop.gui.server_menu import ServerMenu
-from ambientpose_desktop.gui.settings_dialog import SettingsDialog
 from ambientpose_desktop.gui.task_model import (
     COLUMNS,
     FILE,
@@ -391,6 +390,8 @@ class MainWindow(QMainWindow):
             QStyle.StandardPixmap.SP_MediaPlay if paused else QStyle.StandardPixmap.SP_MediaPause))
 
     def open_settings(self) -> None:
+        from ambientpose_desktop.gui.settings_dialog import SettingsDialog
+
         dialog = SettingsDialog(self.settings, self)
         if dialog.exec() == SettingsDialog.DialogCode.Accepted:
             self.apply_settings(dialog.result_settings())

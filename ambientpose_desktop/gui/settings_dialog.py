@@ -8,7 +8,7 @@ own settings are drawn from the ``options`` it declares, so a new backend needs 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -29,8 +29,10 @@ from PySide6.QtWidgets import (
 )
 
 from ambientpose_desktop.gui.widgets import with_button
-from ambientpose_desktop.pipeline.backends.base import Availability, BackendOption
 from ambientpose_desktop.store.settings import AppSettings
+
+if TYPE_CHECKING:
+    from ambientpose_desktop.pipeline.backends.base import Availability, BackendOption
 
 
 @dataclass
@@ -48,7 +50,12 @@ class MachineReport:
 
 def inspect_machine() -> MachineReport:
     """Backends (with availability and options) and devices; slow, run it off the GUI thread."""
-    from ambientpose_desktop.pipeline.backends import availability, backend_class, backend_names
+    from ambientpose_desktop.pipeline.backends import (
+        Availability,
+        availability,
+        backend_class,
+        backend_names,
+    )
     from ambientpose_desktop.pipeline.devices import available_devices
 
     backends = {}
