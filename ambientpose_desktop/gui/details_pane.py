@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QPlainTextEdit,
+    QPushButton,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -18,7 +19,9 @@ from PySide6.QtWidgets import (
 
 from ambientpose_desktop.core.events import Failed, Log, parse_event
 from ambientpose_desktop.core.tasks import TaskStatus
+from ambientpose_desktop.gui import dialogs
 from ambientpose_desktop.gui.status_icons import STATUS_COLORS, STATUS_LABELS
+from ambientpose_desktop.gui.widgets import with_button
 from ambientpose_desktop.store.models import Task
 
 LOG_TAIL_BYTES = 64 * 1024
@@ -61,6 +64,9 @@ class DetailsPane(QWidget):
             label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
             label.setMinimumWidth(1)
         self.error.setWordWrap(True)
+        self.error_details = QPushButton("Show full error…")
+        self.error_details.clicked.connect(self.show_error_file)
+        self._error_file: Path | None = None
         self.error.setStyleSheet(f"color: {STATUS_COLORS[TaskStatus.FAILED]};")
         self.log = QPlainTextEdit(readOnly=True)
         self.log.setMaximumBlockCount(MAX_LOG_LINES)
@@ -71,7 +77,7 @@ class DetailsPane(QWidget):
         form.addRow("Input", self.source)
         form.addRow("Settings", self.params)
         form.addRow("Result", self.outcome)
-        form.addRow("Error", self.error)
+        form.addRow("Error", with_button(self.error, self.error_details))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
         layout.addWidget(self.title)
@@ -93,6 +99,8 @@ class DetailsPane(QWidget):
             self.log.clear()
             return
         self.form.setRowVisible(3, bool(task.error))
+        self._error_file = Path(task.output_dir) / "error.txt" if task.output_dir else None
+        self.error_details.setVisible(bool(self._error_file and self._error_file.is_file()))
         color = STATUS_COLORS[task.status]
         self.title.setText(f"<b>{task.filename}</b> &nbsp;<span style='color:{color}'>"
                            f"{STATUS_LABELS[task.status]}</span>")
@@ -126,6 +134,16 @@ class DetailsPane(QWidget):
         if not task.output_dir:
             return []
         return _event_lines(Path(task.output_dir) / "events.jsonl")
+
+    def show_error_file(self) -> None:
+        """The worker's traceback (``error.txt``) behind the one-line message."""
+        if self._error_file is None:
+            return
+        try:
+            details = self._error_file.read_text(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            details = f"could not read {self._error_file}: {exc}"
+        dialogs.show_error(self, "Task failed", self.error.text(), details)
 
     def append_log(self, task_id: str, level: str, message: str) -> None:
         if task_id == self.task_id:

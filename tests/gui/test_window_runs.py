@@ -50,6 +50,19 @@ def test_task_runs_to_success_and_the_row_follows(make_window, qtbot):
     assert requested.args == [task.id]
 
 
+def test_worker_error_shows_with_its_traceback_one_click_away(make_window, qtbot, answered):
+    window = make_window()
+    with qtbot.waitSignal(window.runner.taskFinished, timeout=WAIT_MS):
+        task = _add(window, backend_options={"crash_at": 1})
+    qtbot.waitUntil(lambda: window.model.task_at(0).status == TaskStatus.FAILED)
+    window.select_task(task.id)
+    assert "fake backend crashed at frame 1" in window.details.error.text()
+    assert window.details.error_details.isVisibleTo(window.details)
+    window.details.error_details.click()
+    title, text, details = answered.errors[-1]
+    assert "crashed at frame 1" in text and "Traceback" in details
+
+
 def test_cancel_from_the_window_gives_canceled(make_window, qtbot):
     window = make_window()
     task = _slow(window, qtbot)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 
 from ambientpose_desktop.core.tasks import TaskStatus
 from ambientpose_desktop.runner.actions import cancel_task, remove_task, retry_task
@@ -132,3 +133,18 @@ def test_paused_queue_starts_nothing(store, qtbot):
     assert store[0].get(task.id).status == TaskStatus.PENDING
     with qtbot.waitSignal(runner.taskFinished, timeout=WAIT_MS):
         runner.set_paused(False)
+
+
+def test_wake_and_cancel_from_another_thread(store, qtbot):
+    """The embedded server calls wake/cancel from its own thread."""
+    runner = _runner(store)
+    task = _add(store, "videos/openpose_video.avi", **_slow())
+    with qtbot.waitSignal(runner.progress, timeout=WAIT_MS):
+        threading.Thread(target=runner.wake).start()
+    answers = []
+    with qtbot.waitSignal(runner.taskFinished, timeout=WAIT_MS) as finished:
+        thread = threading.Thread(target=lambda: answers.append(runner.cancel(task.id)))
+        thread.start()
+        thread.join()
+    assert answers == [True] and finished.args == [task.id, "CANCELED"]
+    assert runner.cancel(task.id) is False
