@@ -31,7 +31,8 @@ def main(remote_server: RemoteServer | None = None) -> int:
     from ambientpose_desktop.gui.main_window import APP_TITLE, MainWindow
     from ambientpose_desktop.gui.resources import app_icon
     from ambientpose_desktop.runner.qt_runner import QtTaskRunner
-    from ambientpose_desktop.store import open_store, process_alive
+    from ambientpose_desktop.runner.recovery import recover_on_start
+    from ambientpose_desktop.store import open_store
     from ambientpose_desktop.store.settings import AppSettings
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -42,7 +43,7 @@ def main(remote_server: RemoteServer | None = None) -> int:
     setup_logging("gui")
     repo, artefacts = open_store()
     settings = AppSettings.load()
-    recovered = repo.recover_interrupted(process_alive)
+    recovered = recover_on_start(repo)
     runner = QtTaskRunner(repo, artefacts, settings)
     window = MainWindow(repo, artefacts, runner, settings, server=remote_server)
     if recovered:
