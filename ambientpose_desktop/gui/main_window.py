@@ -352,12 +352,29 @@ class MainWindow(QMainWindow):
             retry_task(self.repo, self.runner, task.id)
 
     def remove_selected(self) -> None:
+        """Asks, then removes off the GUI thread: deleting results can take a while (JPEG
+        folders), and the repository and ``runner.cancel`` are safe from any thread."""
+        from superqt.utils import create_worker
+
         tasks = self.selected_tasks()
-        if tasks and dialogs.ask(self, "Remove tasks",
-                                 f"Remove {len(tasks)} task(s) and delete their results?",
-                                 "\n".join(t.filename for t in tasks)):
-            for task in tasks:
-                remove_task(self.repo, self.artefacts, self.runner, task.id)
+        if not tasks or not dialogs.ask(self, "Remove tasks",
+                                        f"Remove {len(tasks)} task(s) and delete their "
+                                        "results?", "\n".join(t.filename for t in tasks)):
+            return
+        ids = [t.id for t in tasks]
+
+        def remove_all() -> None:
+            for task_id in ids:
+                remove_task(self.repo, self.artefacts, self.runner, task_id)
+
+        self.statusBar().showMessage(f"Removing {len(ids)} task(s)…")
+        worker = create_worker(remove_all)
+        worker.returned.connect(lambda: self.statusBar().showMessage(
+            f"Removed {len(ids)} task(s)", 5000))
+        worker.errored.connect(lambda exc: dialogs.show_error(
+            self, "Remove tasks", f"Some tasks could not be removed: {exc}"))
+        self._remove_worker = worker  # keep it alive until it reports
+        worker.start()
 
     def show_in_folder(self) -> None:
         for task in self.selected_tasks()[:1]:

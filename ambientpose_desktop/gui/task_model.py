@@ -209,7 +209,10 @@ class TaskTableModel(QAbstractTableModel):
     # -- updates -------------------------------------------------------------------------
     def _on_repo_change(self, task_id: str, kind: str) -> None:
         """Repository listener: any thread, so only hand the news over."""
-        self._repoChanged.emit(task_id, kind)
+        try:
+            self._repoChanged.emit(task_id, kind)
+        except RuntimeError:  # deleted by Qt without close(): stop listening
+            self.repo.unsubscribe(self._on_repo_change)
 
     def _apply_change(self, task_id: str, kind: str) -> None:
         row = self.row_of(task_id)

@@ -40,6 +40,8 @@ def make_window(store, qtbot, answered):
     from ambientpose_desktop.runner.qt_runner import QtTaskRunner
     from ambientpose_desktop.store.settings import AppSettings
 
+    windows: list[MainWindow] = []
+
     def make(server=None, paused: bool = False, **settings) -> MainWindow:
         repo, artefacts = store
         config = AppSettings(**{"backend": "fake", **settings}, queue_paused=paused)
@@ -47,6 +49,10 @@ def make_window(store, qtbot, answered):
         window = MainWindow(repo, artefacts, runner, config, server=server)
         qtbot.addWidget(window)
         window.show()
+        windows.append(window)
         return window
 
-    return make
+    yield make
+    for window in windows:  # no worker may outlive its test
+        window.runner.shutdown(timeout_s=3.0)
+        window.model.close()

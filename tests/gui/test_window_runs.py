@@ -7,6 +7,7 @@ import signal
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
 
 from ambientpose_desktop.core.tasks import TaskStatus
 from ambientpose_desktop.gui.task_model import PROGRESS, PROGRESS_ROLE, STATUS
@@ -61,6 +62,9 @@ def test_worker_error_shows_with_its_traceback_one_click_away(make_window, qtbot
     window.details.error_details.click()
     title, text, details = answered.errors[-1]
     assert "crashed at frame 1" in text and "Traceback" in details
+    with qtbot.waitSignal(window.runner.taskStarted, timeout=WAIT_MS) as started:
+        window.retry_action.trigger()  # runs again (and fails again: same options)
+    assert started.args == [task.id]
 
 
 def test_cancel_from_the_window_gives_canceled(make_window, qtbot):
@@ -84,7 +88,8 @@ def test_killed_worker_shows_failed_with_reason(make_window, qtbot):
     assert "crashed without reporting a result" in window.model.task_at(0).error
     assert "crashed" in window.details.error.text()
     assert "failed" in window.statusBar().currentMessage()
-    assert window.copy_error_action.isEnabled()
+    window.copy_error_action.trigger()
+    assert "crashed without reporting" in QGuiApplication.clipboard().text()
 
 
 def test_quitting_while_running_asks_and_cancels(make_window, qtbot, answered):
@@ -110,7 +115,8 @@ def test_remove_asks_and_deletes_results(make_window, qtbot, answered):
     window.select_task(task.id)
     window.remove_action.trigger()
     qtbot.waitUntil(lambda: window.model.rowCount() == 0)
-    assert not folder.exists() and window.repo.count() == 0
+    qtbot.waitUntil(lambda: not folder.exists())
+    assert window.repo.count() == 0
     assert window.stack.currentWidget() is window.empty_hint
 
 
