@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -147,7 +147,7 @@ class SettingsDialog(QDialog):
     def __init__(self, settings: AppSettings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
-        self.setMinimumWidth(520)
+        self.setMinimumWidth(560)
         self._settings = settings
         self._options = {k: dict(v) for k, v in settings.backend_options.items()}
         self.report: MachineReport | None = None
@@ -224,8 +224,10 @@ class SettingsDialog(QDialog):
             name = self.backend.itemData(i)
             info = report.backends.get(name)
             if info is not None:
-                mark = "" if info.availability.ok else "  (not available)"
-                self.backend.setItemText(i, f"{info.title} [{name}]{mark}")
+                mark = "" if info.availability.ok else " (not available)"
+                self.backend.setItemText(i, f"{info.title}{mark}")
+                self.backend.setItemData(i, f"{name}: {info.availability.message}",
+                                         Qt.ItemDataRole.ToolTipRole)
         current = self.device.currentText()
         self.device.clear()
         self.device.addItems(report.devices)

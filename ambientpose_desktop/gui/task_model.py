@@ -106,17 +106,11 @@ class TaskTableModel(QAbstractTableModel):
     def row_of(self, task_id: str) -> int | None:
         return next((i for i, t in enumerate(self._rows) if t.id == task_id), None)
 
-    def tasks(self) -> list[Task]:
-        return list(self._rows)
-
     def status_counts(self) -> dict[TaskStatus, int]:
         counts = dict.fromkeys(TaskStatus, 0)
         for task in self._rows:
             counts[task.status] += 1
         return counts
-
-    def live(self, task_id: str) -> LiveProgress | None:
-        return self._live.get(task_id)
 
     # -- Qt model ------------------------------------------------------------------------
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature

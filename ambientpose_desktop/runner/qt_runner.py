@@ -104,10 +104,6 @@ class QtTaskRunner(QObject):
     def running_ids(self) -> list[str]:
         return list(self._jobs)
 
-    def cancel_all(self) -> None:
-        for task_id in list(self._jobs):
-            self._cancel_here(task_id)
-
     def shutdown(self, timeout_s: float | None = None) -> None:
         """Cancel every running task and wait for the workers to end (used when quitting)."""
         self._paused = True
