@@ -7,6 +7,7 @@ from a menu, a shortcut, the toolbar or the context menu.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSortFilterProxyModel, Qt, QUrl, Signal
@@ -72,7 +73,8 @@ class MainWindow(QMainWindow):
     intakeFinished = Signal(int)  # tasks added by the last drop / Add…
 
     def __init__(self, repo: TaskRepository, artefacts: ArtefactStore, runner: QtTaskRunner,
-                 settings: AppSettings, server: RemoteServer | None = None,
+                 settings: AppSettings,
+                 server: RemoteServer | Callable[[], RemoteServer] | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.repo, self.artefacts, self.runner, self.settings = repo, artefacts, runner, settings
@@ -185,7 +187,7 @@ class MainWindow(QMainWindow):
                                    self.copy_error)
         self.about_action = a("&About AmbientPose", "F1", self.about)
 
-    def _make_menus(self, server: RemoteServer | None) -> None:
+    def _make_menus(self, server: RemoteServer | Callable[[], RemoteServer] | None) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
         add_actions(file_menu, (self.add_videos_action, self.add_folder_action, None,
@@ -450,5 +452,6 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.runner.shutdown()
+        self.server_menu.stop_serving()
         self.model.close()
         event.accept()

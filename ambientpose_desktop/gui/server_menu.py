@@ -6,6 +6,8 @@ module never imports ``server/``; without one the menu says how to get it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
@@ -47,9 +49,14 @@ class ServerInfoDialog(QDialog):
 
 
 class ServerMenu(QMenu):
-    def __init__(self, server: RemoteServer | None, parent: QWidget | None = None) -> None:
+    """``server`` is the server, or a function that builds it: then it is built on first use,
+    because building it loads FastAPI, which the window's start-up must not wait for."""
+
+    def __init__(self, server: RemoteServer | Callable[[], RemoteServer] | None,
+                 parent: QWidget | None = None) -> None:
         super().__init__("&Server", parent)
-        self.server = server
+        self._build = server if callable(server) else None
+        self._server = None if callable(server) else server
         if server is None:
             self.addAction(NOT_INSTALLED).setEnabled(False)
             return
@@ -64,36 +71,55 @@ class ServerMenu(QMenu):
                            self.info_action, self.regenerate_action))
         self.refresh()
 
+    @property
+    def url(self) -> str | None:
+        return self._server.url if self._server is not None else None
+
+    def _built(self) -> RemoteServer | None:
+        if self._server is None and self._build is not None:
+            try:
+                self._server = self._build()
+            except (ImportError, OSError) as exc:
+                dialogs.show_error(self.parentWidget(), "Server",
+                                   f"The server could not be set up: {exc}")
+        return self._server
+
     def refresh(self) -> None:
-        assert self.server is not None
-        url = self.server.url
+        url = self.url
         self.status_action.setText(f"Serving at {url}" if url else "Server stopped")
         self.start_action.setEnabled(url is None)
         self.stop_action.setEnabled(url is not None)
         self.info_action.setEnabled(url is not None)
 
     def start(self) -> None:
-        assert self.server is not None
+        server = self._built()
+        if server is None:
+            return
         try:
-            self.server.start()
+            server.start()
         except OSError as exc:
             dialogs.show_error(self.parentWidget(), "Server", f"The server did not start: {exc}")
         self.refresh()
 
     def stop(self) -> None:
-        assert self.server is not None
-        self.server.stop()
+        self.stop_serving()
         self.refresh()
 
+    def stop_serving(self) -> None:
+        """Stop the server if it runs (also when the window closes)."""
+        if self._server is not None and self._server.url:
+            self._server.stop()
+
     def show_info(self) -> None:
-        assert self.server is not None
-        if self.server.url:
-            ServerInfoDialog(self.server.url, self.server.token, self.parentWidget()).exec()
+        server = self._server
+        if server is not None and server.url:
+            ServerInfoDialog(server.url, server.token, self.parentWidget()).exec()
 
     def regenerate_token(self) -> None:
-        assert self.server is not None
-        if dialogs.ask(self.parentWidget(), "Regenerate token",
-                       "Clients using the current token will be refused until they get the "
-                       "new one. Regenerate it?"):
-            self.server.regenerate_token()
+        server = self._built()
+        if server is not None and dialogs.ask(
+                self.parentWidget(), "Regenerate token",
+                "Clients using the current token will be refused until they get the new one. "
+                "Regenerate it?"):
+            server.regenerate_token()
             self.show_info()

@@ -68,3 +68,18 @@ def test_start_failure_is_reported(make_window, answered):
     window.server_menu.start_action.trigger()
     assert answered.errors and "port 8765 is already in use" in answered.errors[0][1]
     assert window.server_menu.status_action.text() == "Server stopped"
+
+
+def test_server_is_built_on_first_start_and_stopped_with_the_window(make_window, answered):
+    built: list[FakeServer] = []
+
+    def build() -> FakeServer:
+        built.append(FakeServer())
+        return built[-1]
+
+    window = make_window(server=build, paused=True)
+    assert built == [] and window.server_menu.status_action.text() == "Server stopped"
+    window.server_menu.start_action.trigger()
+    assert len(built) == 1 and built[0].url == "http://127.0.0.1:8765"
+    window.close()
+    assert built[0].url is None
