@@ -117,6 +117,8 @@ class DetailsPane(QWidget):
     def _outcome(task: Task) -> str:
         metrics = task.metrics or {}
         parts = []
+        if task.status == TaskStatus.RUNNING:  # live progress is in the table
+            return f"running, results go to {task.output_dir or 'the task folder'}"
         if task.progress_total:
             parts.append(f"{task.progress_done} of {task.progress_total} frames")
         if metrics.get("persons") is not None:
