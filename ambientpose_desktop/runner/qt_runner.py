@@ -162,6 +162,7 @@ class QtTaskRunner(QObject):
         job = _Job(task.id, slot, process, TaskExecution(self.repo, task.id, output),
                    codecs.getincrementaldecoder("utf-8")("replace"),
                    codecs.getincrementaldecoder("utf-8")("replace"))
+        job.execution.start_fresh()
         self._jobs[task.id] = job
         with self._lock:
             self._running_ids.add(task.id)

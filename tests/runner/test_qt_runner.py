@@ -80,10 +80,13 @@ def test_worker_error_message_is_kept_and_retry_runs_again(store, qtbot):
     with qtbot.waitSignal(runner.taskFinished, timeout=WAIT_MS):
         runner.wake()
     assert "fake backend crashed at frame 2" in store[0].get(task.id).error
+    error_file = store[1].task_dir(task.id) / "error.txt"
+    assert error_file.is_file()
     store[0].update_params(task.id, AppSettings(backend="fake").task_params())
     with qtbot.waitSignal(runner.taskFinished, timeout=WAIT_MS) as finished:
         assert retry_task(store[0], runner, task.id)
     assert finished.args == [task.id, "SUCCESS"]
+    assert not error_file.exists()  # each run starts with a fresh log and no old error
 
 
 def test_worker_that_cannot_start_fails_clearly(store, qtbot, tmp_path):
