@@ -1,4 +1,4 @@
-"""The window (PySide6). Importing it first repairs PySide6 6.12.0's ``Signal.emit`` (see
-``runner.qt_emit``), so every widget, superqt and pyqtgraph emit is safe."""
+"""The window (PySide6). Importing it first guards against PySide6 6.12.0's reference-count
+bugs (see ``runner.pyside_refcounts``), for every widget, superqt and pyqtgraph call."""
 
-from ambientpose_desktop.runner import qt_emit  # noqa: F401
+from ambientpose_desktop.runner import pyside_refcounts  # noqa: F401

@@ -17,7 +17,7 @@ from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, Qt, QTimer, S
 
 from ambientpose_desktop.core.events import Event, Failed, Log, Progress, Started
 from ambientpose_desktop.core.tasks import InvalidTransition, TaskStatus
-from ambientpose_desktop.runner import qt_emit  # noqa: F401 - repairs Signal.emit first
+from ambientpose_desktop.runner import pyside_refcounts  # noqa: F401 - before any emit
 from ambientpose_desktop.runner.command import (
     default_slots,
     detect_arguments,
