@@ -1,4 +1,5 @@
-"""The window (PySide6). Importing it first guards against PySide6 6.12.0's reference-count
-bugs (see ``runner.pyside_refcounts``), for every widget, superqt and pyqtgraph call."""
+"""The PySide6 window. Depends on core, store and runner; nothing depends on it."""
 
-from ambientpose_desktop.runner import pyside_refcounts  # noqa: F401
+from ambientpose_desktop.gui.qt_compat import keep_singletons_alive
+
+keep_singletons_alive()

@@ -3,7 +3,9 @@
 Everything happens on the thread that owns the runner (the GUI thread): output arrives through
 ``readyReadStandardOutput``, never by waiting, and ``TaskExecution`` decides what each line and
 exit status mean. ``wake`` and ``cancel`` may be called from any thread (the embedded server
-does); they are marshalled here through queued signals.
+does); they are marshalled here through queued signals. Its process must have imported
+``ambientpose_desktop.gui`` first (the window does): that guards against PySide6 6.12.0's
+reference-count bugs, which every emit here would otherwise feed.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, Qt, QTimer, S
 
 from ambientpose_desktop.core.events import Event, Failed, Log, Progress, Started
 from ambientpose_desktop.core.tasks import InvalidTransition, TaskStatus
-from ambientpose_desktop.runner import pyside_refcounts  # noqa: F401 - before any emit
 from ambientpose_desktop.runner.command import (
     default_slots,
     detect_arguments,
