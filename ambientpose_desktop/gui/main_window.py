@@ -269,10 +269,14 @@ class MainWindow(QMainWindow):
         if task.status == TaskStatus.SUCCESS:
             self.resultsRequested.emit(task.id)
 
-    def _context_menu(self, position) -> None:
+    def task_context_menu(self) -> QMenu:
+        """The same task actions as the Task menu, for a right click on the table."""
         menu = QMenu(self)
         self._fill_task_menu(menu)
-        menu.exec(self.table.viewport().mapToGlobal(position))
+        return menu
+
+    def _context_menu(self, position) -> None:
+        self.task_context_menu().exec(self.table.viewport().mapToGlobal(position))
 
     # -- adding tasks --------------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:

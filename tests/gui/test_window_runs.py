@@ -143,3 +143,14 @@ def test_embedded_default_backend_runs_from_the_window(make_window, qtbot):
     assert task.params["backend"] == "embedded"
     assert (task.progress_done, task.progress_total) == (5, 5)
     assert task.metrics["persons"] > 5  # a crowded pedestrian mall
+
+
+def test_context_menu_offers_the_task_actions(make_window, qtbot):
+    window = make_window(paused=True)
+    task = _add(window)
+    qtbot.waitUntil(lambda: window.model.row_of(task.id) is not None)
+    window.select_task(task.id)
+    menu = window.task_context_menu()
+    shown = {a.text().replace("&", ""): a.isEnabled() for a in menu.actions() if a.text()}
+    assert shown == {"Open results": False, "Show in folder": False, "Cancel": True,
+                     "Retry": False, "Copy error": False, "Remove…": True}
