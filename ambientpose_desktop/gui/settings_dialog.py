@@ -186,7 +186,7 @@ class SettingsDialog(QDialog):
 
         form = QFormLayout()
         form.addRow("Backend", self.backend)
-        form.addRow("", self.availability)
+        form.addRow(self.availability)  # full width: long messages wrap instead of clipping
         form.addRow("Device", self.device)
         form.addRow("Confidence threshold", self.conf)
         form.addRow("Image size (px)", self.imgsz)
@@ -247,11 +247,15 @@ class SettingsDialog(QDialog):
         self.availability.setText(("✔ " if ok else "✖ ") + (info.availability.message or
                                                            ("ready" if ok else "unavailable")))
         self.availability.setStyleSheet(f"color: {'#27ae60' if ok else '#e5484d'};")
+        # A form row keeps the height of the first text; make room for all lines of this one.
+        self.availability.setMinimumHeight(
+            self.availability.heightForWidth(max(self.availability.width(), 400)))
         if self._option_fields is not None:
             self._option_fields.deleteLater()
         self._option_fields = OptionFields(info.options, self._options.get(name, {}), self)
         self._shown_backend = name
         self._options_holder.addWidget(self._option_fields)
+        self.adjustSize()  # room for a long availability message and this backend's fields
 
     def _keep_option_values(self) -> bool:
         """Remember the shown backend's option values; ``False`` (and a message) if invalid."""
