@@ -32,7 +32,11 @@ from ambientpose_desktop.gui.widgets import with_button
 from ambientpose_desktop.store.settings import AppSettings
 
 if TYPE_CHECKING:
-    from ambientpose_desktop.pipeline.backends.base import Availability, BackendOption
+    from ambientpose_desktop.pipeline.backends.base import (
+        Availability,
+        BackendConfig,
+        BackendOption,
+    )
 
 
 @dataclass
@@ -48,24 +52,36 @@ class MachineReport:
     devices: list[str]
 
 
-def inspect_machine() -> MachineReport:
-    """Backends (with availability and options) and devices; slow, run it off the GUI thread."""
-    from ambientpose_desktop.pipeline.backends import (
-        Availability,
-        availability,
-        backend_class,
-        backend_names,
-    )
+def _config(settings: AppSettings, options: dict[str, Any]) -> BackendConfig:
+    from ambientpose_desktop.pipeline.backends import BackendConfig
+
+    return BackendConfig(device=settings.device, conf=settings.conf, imgsz=settings.imgsz,
+                         options=options)
+
+
+def check_backend(name: str, settings: AppSettings, options: dict[str, Any]) -> Availability:
+    """Whether ``name`` can run with these settings and options (imports the backend)."""
+    from ambientpose_desktop.pipeline.backends import availability
+
+    return availability(name, _config(settings, options))
+
+
+def inspect_machine(settings: AppSettings) -> MachineReport:
+    """Backends (with availability under ``settings``, and options) and devices; slow, run it
+    off the GUI thread."""
+    from ambientpose_desktop.pipeline.backends import Availability, backend_class, backend_names
     from ambientpose_desktop.pipeline.devices import available_devices
 
     backends = {}
     for name in backend_names():
         try:
             cls = backend_class(name)
-            backends[name] = BackendInfo(cls.title, availability(name), cls.options)
         except ImportError as exc:
             backends[name] = BackendInfo(name, Availability(False, f"cannot import "
                                                                    f"{exc.name or exc}"), ())
+            continue
+        report = check_backend(name, settings, settings.backend_options.get(name, {}))
+        backends[name] = BackendInfo(cls.title, report, cls.options)
     return MachineReport(backends, available_devices())
 
 
@@ -143,6 +159,7 @@ class SettingsDialog(QDialog):
     """Edits a copy of the settings; ``result_settings()`` after ``exec()`` returns it."""
 
     machineInspected = Signal()
+    backendChecked = Signal()
 
     def __init__(self, settings: AppSettings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -185,7 +202,12 @@ class SettingsDialog(QDialog):
         self.problem.setStyleSheet("color: #e5484d;")
 
         form = QFormLayout()
-        form.addRow("Backend", self.backend)
+        self.recheck = QPushButton("Check again")
+        self.recheck.setToolTip("Check the backend again with the settings shown here (e.g. "
+                                "after choosing AlphaPose's folder or another Worker Python)")
+        self.recheck.setEnabled(False)
+        self.recheck.clicked.connect(self.check_again)
+        form.addRow("Backend", with_button(self.backend, self.recheck))
         form.addRow(self.availability)  # full width: long messages wrap instead of clipping
         form.addRow("Device", self.device)
         form.addRow("Confidence threshold", self.conf)
@@ -212,7 +234,7 @@ class SettingsDialog(QDialog):
     def _start_inspection(self) -> None:
         from superqt.utils import create_worker
 
-        self._worker = create_worker(inspect_machine)
+        self._worker = create_worker(inspect_machine, self._settings)
         self._worker.returned.connect(self._machine_inspected)
         self._worker.errored.connect(
             lambda exc: self.availability.setText(f"Could not check the backends: {exc}"))
@@ -243,19 +265,46 @@ class SettingsDialog(QDialog):
         if self.report is None:
             return
         info = self.report.backends[name]
-        ok = info.availability.ok
-        self.availability.setText(("✔ " if ok else "✖ ") + (info.availability.message or
-                                                           ("ready" if ok else "unavailable")))
-        self.availability.setStyleSheet(f"color: {'#27ae60' if ok else '#e5484d'};")
-        # A form row keeps the height of the first text; make room for all lines of this one.
-        self.availability.setMinimumHeight(
-            self.availability.heightForWidth(max(self.availability.width(), 400)))
+        self._show_availability(info.availability)
+        self.recheck.setEnabled(True)
         if self._option_fields is not None:
             self._option_fields.deleteLater()
         self._option_fields = OptionFields(info.options, self._options.get(name, {}), self)
         self._shown_backend = name
         self._options_holder.addWidget(self._option_fields)
         self.adjustSize()  # room for a long availability message and this backend's fields
+
+    def _show_availability(self, report: Availability) -> None:
+        ok = report.ok
+        self.availability.setText(("✔ " if ok else "✖ ")
+                                  + (report.message or ("ready" if ok else "unavailable")))
+        self.availability.setStyleSheet(f"color: {'#27ae60' if ok else '#e5484d'};")
+        # A form row keeps the height of the first text; make room for all lines of this one.
+        self.availability.setMinimumHeight(
+            self.availability.heightForWidth(max(self.availability.width(), 400)))
+
+    def check_again(self) -> None:
+        """Re-check the shown backend with the values in the dialog, off the GUI thread."""
+        from superqt.utils import create_worker
+
+        if not self._keep_option_values():
+            return
+        name = self._shown_backend
+        self.availability.setText("Checking…")
+        self.recheck.setEnabled(False)
+        worker = create_worker(check_backend, name, self.result_settings(),
+                               self._options.get(name, {}))
+        worker.returned.connect(lambda report: self._checked(name, report))
+        self._check_worker = worker
+        worker.start()
+
+    def _checked(self, name: str, report: Availability) -> None:
+        if self.report is not None:
+            self.report.backends[name].availability = report
+        if name == self._shown_backend:
+            self._show_availability(report)
+        self.recheck.setEnabled(True)
+        self.backendChecked.emit()
 
     def _keep_option_values(self) -> bool:
         """Remember the shown backend's option values; ``False`` (and a message) if invalid."""

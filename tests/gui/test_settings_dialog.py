@@ -56,3 +56,19 @@ def test_a_bad_option_value_keeps_the_dialog_open(qtbot):
     dialog.button_box.button(QDialogButtonBox.StandardButton.Ok).click()
     assert dialog.result() != SettingsDialog.DialogCode.Accepted
     assert "Crash at frame" in dialog.problem.text()
+
+
+def test_check_again_uses_the_options_in_the_dialog(qtbot, tmp_path):
+    dialog = _dialog(qtbot, AppSettings(backend="alphapose"))
+    assert "AlphaPose not found" in dialog.availability.text()
+    _option_edit(dialog, "alphapose_dir").setText(str(tmp_path))
+    with qtbot.waitSignal(dialog.backendChecked, timeout=60_000):
+        dialog.recheck.click()
+    assert f"{tmp_path} is not an AlphaPose checkout" in dialog.availability.text()
+
+
+def test_saved_options_count_when_the_dialog_opens(qtbot, tmp_path):
+    settings = AppSettings(backend="alphapose",
+                           backend_options={"alphapose": {"alphapose_dir": str(tmp_path)}})
+    dialog = _dialog(qtbot, settings)
+    assert "is not an AlphaPose checkout" in dialog.availability.text()
