@@ -20,6 +20,7 @@ from loguru import logger
 from ambientpose_desktop.core.errors import DecodeError, InputError, OutputError
 from ambientpose_desktop.core.events import Progress, Started
 from ambientpose_desktop.core.keypoints import get_format
+from ambientpose_desktop.core.pose_table import TABLE_NAME, PoseTable
 from ambientpose_desktop.core.poses import FramePoses
 from ambientpose_desktop.core.results import write_alphapose
 from ambientpose_desktop.core.summary import SourceInfo, Summary
@@ -179,6 +180,7 @@ def run(job: DetectJob, sink: EventSink, stop: threading.Event) -> Summary:
     timings["fps"] = len(results) / max(time.perf_counter() - loop_start, 1e-9)
     names = info.frame_names if info.kind == "images" else None
     write_alphapose(job.output / "pose.json", results, names)
+    PoseTable.from_frames(results, fmt.num_keypoints).save(job.output / TABLE_NAME)
     summary = Summary(
         source=info, keypoint_format=fmt.name, backend=backend.name, device=backend.device,
         params=job.params(), frames_processed=len(results),
@@ -186,7 +188,7 @@ def run(job: DetectJob, sink: EventSink, stop: threading.Event) -> Summary:
         tracks=len({p.idx for f in results for p in f.persons}),
         timings={k: round(v, 4) for k, v in timings.items()},
         warnings=[str(decode_error)] if decode_error else [],
-        outputs=["pose.json", "summary.json", *outputs],
+        outputs=["pose.json", TABLE_NAME, "summary.json", *outputs],
     )
     summary.write(job.output / "summary.json")
     if decode_error is not None:
