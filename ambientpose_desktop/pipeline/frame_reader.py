@@ -128,14 +128,17 @@ class FrameReader:
             self._seek(key)
         return self._decode_until(index)
 
-    def prefetch(self, upto: int) -> bool:
-        """Decode one more frame ahead if the decoder is still before ``upto``; True if it did.
+    def can_prefetch(self, start: int, upto: int) -> bool:
+        """True if the decoder sits in ``start - 1 .. upto - 1``: decoding on is worth it."""
+        return (self._decoder is not None
+                and start - 1 <= self._position < min(upto, len(self) - 1))
+
+    def prefetch(self, start: int, upto: int) -> bool:
+        """Decode one more frame of ``start..upto`` if the decoder is there; True if it did.
 
         The viewer calls this while idle so that stepping and playback find frames ready.
         """
-        if self._decoder is None or self._position >= min(upto, len(self) - 1):
-            return False
-        return self._next() is not None
+        return self.can_prefetch(start, upto) and self._next() is not None
 
     def _seek(self, key: int) -> None:
         self.stats["seeks"] += 1

@@ -52,10 +52,11 @@ def test_real_media_with_audio_and_vfr(media):
 def test_prefetch_fills_ahead_and_bounds(long_gop_video):
     with FrameReader(long_gop_video) as reader:
         reader.frame(10)
-        while reader.prefetch(15):
+        while reader.prefetch(10, 15):
             pass
         assert all(reader.cached(i) for i in range(10, 16))
         assert not reader.cached(16)
+        assert not reader.can_prefetch(40, 60)  # the decoder is far from there
         with pytest.raises(IndexError):
             reader.frame(len(reader))
 

@@ -1,0 +1,92 @@
+"""Frames for the viewer, decoded on a thread of their own: request → decode → ``frameReady``.
+
+The GUI thread only asks (``request``); the newest request wins, so dragging the slider or
+playing faster than decoding drops stale frames instead of queueing them. While idle, the
+thread decodes ahead of the last frame shown so stepping and playback find frames ready.
+``synchronous=True`` decodes in the caller's thread instead (tests, screenshots).
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QImage
+
+from ambientpose_desktop.pipeline.frame_reader import FrameReader
+
+PREFETCH_FRAMES = 24
+
+
+def to_qimage(rgb: np.ndarray) -> QImage:
+    height, width = rgb.shape[:2]
+    rgb = np.ascontiguousarray(rgb)
+    return QImage(rgb.data, width, height, 3 * width, QImage.Format.Format_RGB888).copy()
+
+
+class FrameLoader(QObject):
+    """Owns a ``FrameReader``; emits ``frameReady(index, image)`` for the latest request."""
+
+    frameReady = Signal(int, QImage)
+    failed = Signal(str)
+
+    def __init__(self, video: Path, synchronous: bool = False, parent=None) -> None:
+        super().__init__(parent)
+        self.reader = FrameReader(video)
+        self._synchronous = synchronous
+        self._wake = threading.Condition()
+        self._wanted: int | None = None
+        self._shown = -1
+        self._closed = False
+        self._thread: threading.Thread | None = None
+        if not synchronous:
+            self._thread = threading.Thread(target=self._loop, name="frames", daemon=True)
+            self._thread.start()
+
+    def __len__(self) -> int:
+        return len(self.reader)
+
+    def request(self, index: int) -> None:
+        if self._synchronous:
+            self._deliver(index)
+            return
+        with self._wake:
+            self._wanted = index
+            self._wake.notify()
+
+    def close(self) -> None:
+        with self._wake:
+            self._closed = True
+            self._wake.notify()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self.reader.close()
+
+    def _deliver(self, index: int) -> None:
+        try:
+            image = to_qimage(self.reader.frame(index))
+        except (IndexError, OSError, ValueError) as exc:
+            self.failed.emit(f"frame {index} could not be decoded: {exc}")
+            return
+        self._shown = index
+        self.frameReady.emit(index, image)
+
+    def _loop(self) -> None:
+        while True:
+            with self._wake:
+                while (self._wanted is None and not self._closed
+                       and not self._prefetch_due()):
+                    self._wake.wait()
+                if self._closed:
+                    return
+                index, self._wanted = self._wanted, None
+            if index is not None:
+                self._deliver(index)
+            else:
+                self.reader.prefetch(self._shown, self._shown + PREFETCH_FRAMES)
+
+    def _prefetch_due(self) -> bool:
+        return self._shown >= 0 and self.reader.can_prefetch(self._shown,
+                                                              self._shown + PREFETCH_FRAMES)
