@@ -13,7 +13,8 @@ from tests.viewer.synthetic import make_video
 @pytest.fixture(scope="session")
 def long_gop_video(tmp_path_factory) -> Path:
     """260 frames of 1080p H.264 with one keyframe every 250 (two GOPs, B-frames)."""
-    return make_video(tmp_path_factory.mktemp("gop") / "gop250.mp4", frames=260, gop=250)
+    return make_video(tmp_path_factory.mktemp("gop") / "gop250.mp4", frames=260, gop=250,
+                      preset="superfast")
 
 
 @pytest.fixture(scope="session")

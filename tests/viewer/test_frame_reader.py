@@ -29,14 +29,15 @@ def test_random_seeks_and_steps_match_sequential_decode(long_gop_video):
     with FrameReader(long_gop_video, cache_bytes=8 * 2**20) as reader:
         assert len(reader) == len(expected) == 260
         assert reader.index.keyframes == (0, 250)
-        order = random.Random(3).sample(range(len(reader)), 30) + [259, 0, 249, 250, 248]
+        order = random.Random(3).sample(range(len(reader)), 30) + [259, 249, 250]
         for i in order:
             assert _digest(reader.frame(i)) == expected[i], f"frame {i}"
-        for i in range(120, 140):  # stepping forward decodes on, without seeking
+        seeks = reader.stats["seeks"]
+        for i in range(120, 130):  # stepping forward decodes on, without seeking
             assert _digest(reader.frame(i)) == expected[i]
-        for i in range(139, 125, -1):  # stepping back inside the cache
+        assert reader.stats["seeks"] <= seeks + 1
+        for i in range(129, 124, -1):  # stepping back inside the cache
             assert _digest(reader.frame(i)) == expected[i]
-        assert reader.stats["seeks"] < len(order) + 2
 
 
 def test_real_media_with_audio_and_vfr(media):

@@ -78,6 +78,8 @@ class ExportJob(QObject):
 
 
 class ExportDialog(QDialog):
+    ended = Signal(str)  # the message shown when an export finished, failed or was canceled
+
     def __init__(self, task_dir: Path, parent=None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export results")
@@ -164,6 +166,7 @@ class ExportDialog(QDialog):
         self.status.setText(message)
         self.export_button.setEnabled(True)
         self.format_box.setEnabled(True)
+        self.ended.emit(message)
 
     def _cancel_or_close(self) -> None:
         if self.job is not None:
