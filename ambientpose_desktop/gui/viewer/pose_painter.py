@@ -48,8 +48,9 @@ def paint_poses(painter: QPainter, persons: list[Person], fmt: KeypointFormat,
     for person in visible_people(persons, options):
         counts.people += 1
         color = QColor(*track_color(person.idx))
-        kp = person.keypoints
-        ok = kp[:, 2] >= options.threshold
+        # plain floats: PySide6 mishandles NumPy scalars passed to QPointF (refcount crash)
+        kp = person.keypoints.tolist()
+        ok = (person.keypoints[:, 2] >= options.threshold).tolist()
         if options.boxes:
             painter.setPen(QPen(color, width, Qt.PenStyle.DashLine))
             painter.setBrush(Qt.BrushStyle.NoBrush)
@@ -63,13 +64,13 @@ def paint_poses(painter: QPainter, persons: list[Person], fmt: KeypointFormat,
                                 Qt.PenCapStyle.RoundCap))
             for a, b in fmt.skeleton:
                 if a < len(kp) and b < len(kp) and ok[a] and ok[b]:
-                    painter.drawLine(QPointF(kp[a, 0], kp[a, 1]), QPointF(kp[b, 0], kp[b, 1]))
+                    painter.drawLine(QPointF(kp[a][0], kp[a][1]), QPointF(kp[b][0], kp[b][1]))
                     counts.edges += 1
         if options.keypoints:
             painter.setPen(QPen(QColor(20, 20, 20), width * 0.6))
             for (x, y, s), shown in zip(kp, ok, strict=True):
                 if shown:
-                    painter.setBrush(confidence_color(float(s)))
+                    painter.setBrush(confidence_color(s))
                     painter.drawEllipse(QPointF(x, y), radius, radius)
                     counts.keypoints += 1
     return counts
