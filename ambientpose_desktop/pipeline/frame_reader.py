@@ -112,6 +112,15 @@ class FrameReader:
     def cached(self, index: int) -> bool:
         return index in self._cache
 
+    def cost(self, index: int) -> int:
+        """How many frames ``frame(index)`` would decode (0 when cached)."""
+        if index in self._cache:
+            return 0
+        key = self.index.keyframe_before(index)
+        if self._decoder is not None and key <= self._position < index:
+            return index - self._position
+        return index - key + 1
+
     def frame(self, index: int) -> np.ndarray:
         """RGB (H, W, 3) uint8 of frame ``index``; ``IndexError`` outside ``0..len-1``."""
         if not 0 <= index < len(self):

@@ -52,6 +52,7 @@ class DetectJob:
     max_frames: int | None = None
     overlay_video: bool = False
     frames_jpeg: bool = False
+    scrub_proxy: bool = True  # small JPEG copy of each frame for the viewer (scrub_proxy.py)
     options: dict[str, Any] = field(default_factory=dict)
     task_id: str = ""
 
@@ -127,6 +128,11 @@ def run(job: DetectJob, sink: EventSink, stop: threading.Event) -> Summary:
                                args=(source, job.max_frames, frames_in, stop, timings))
     rendered = RenderedOutputs(job.output, Path(job.input).stem, fmt, info.fps,
                                video=job.overlay_video, jpeg=job.frames_jpeg)
+    proxy = None
+    if job.scrub_proxy and info.kind == "video":
+        from ambientpose_desktop.pipeline.scrub_proxy import ScrubProxyWriter
+
+        proxy = ScrubProxyWriter(job.output)
     results: list[FramePoses] = []
     decode_error: DecodeError | None = None
     loop_start = time.perf_counter()
@@ -149,6 +155,8 @@ def run(job: DetectJob, sink: EventSink, stop: threading.Event) -> Summary:
                         persons = tracker.update(persons)
                     results.append(FramePoses(index, ts, persons))
                     rendered.add(image, persons)
+                    if proxy is not None:
+                        proxy.add(image)
                 done = len(results)
                 fps = done / max(time.perf_counter() - loop_start, 1e-9)
                 eta = (total - done) / fps if total and fps else None
@@ -159,9 +167,13 @@ def run(job: DetectJob, sink: EventSink, stop: threading.Event) -> Summary:
             if end is not None:
                 break
         outputs = rendered.finish(stop)
+        if proxy is not None:
+            outputs += proxy.finish()
     except BaseException:
         stop.set()
         rendered.abort()
+        if proxy is not None:
+            proxy.abort()
         raise
     finally:
         decoder.join(timeout=5)

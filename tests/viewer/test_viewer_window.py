@@ -135,3 +135,25 @@ def test_plots_follow_and_seek(viewer, qtbot):
     xs = viewer.plots.curves["positions"][0].getData()[1]
     table = viewer.task.table
     assert xs[5] == pytest.approx(table.keypoints[table.rows(5)][0, 9, 0])
+
+
+def test_far_seek_shows_proxy_then_exact_frame(qtbot, processed_task):
+    from ambientpose_desktop.core.summary import Summary
+    from ambientpose_desktop.gui.viewer.frame_loader import PROXY_ABOVE_FRAMES, FrameLoader
+
+    video = Summary.read(processed_task / "summary.json").source.path
+    loader = FrameLoader(video, processed_task)  # the task folder holds the scrub proxy
+    try:
+        assert loader.proxy is not None
+        target = next(i for i in range(59, 0, -1) if loader.reader.cost(i) > PROXY_ABOVE_FRAMES)
+        seen = []
+        loader.frameReady.connect(lambda i, image, exact: seen.append((i, image.width(), exact)))
+        loader.request(target)
+        qtbot.waitUntil(lambda: len(seen) == 2, timeout=20000)
+        assert seen == [(target, 640, False), (target, 1280, True)]
+        seen.clear()
+        loader.request(target + 1)  # one step on: exact at once, no preview
+        qtbot.waitUntil(lambda: len(seen) == 1, timeout=20000)
+        assert seen == [(target + 1, 1280, True)]
+    finally:
+        loader.close()

@@ -21,6 +21,7 @@ class FrameCanvas(QWidget):
         self.image_size = image_size
         self.image: QImage | None = None
         self.image_index = -1
+        self.image_exact = False  # False while the scrub proxy's smaller image is shown
         self.persons: list[Person] = []
         self.options = OverlayOptions()
         self.last_counts = DrawCounts()
@@ -28,8 +29,10 @@ class FrameCanvas(QWidget):
         self.setMinimumSize(320, 180)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
-    def show_frame(self, index: int, image: QImage, persons: list[Person]) -> None:
+    def show_frame(self, index: int, image: QImage, persons: list[Person],
+                   exact: bool = True) -> None:
         self.image_index, self.image, self.persons = index, image, persons
+        self.image_exact = exact
         self.update()
 
     def set_options(self, options: OverlayOptions) -> None:

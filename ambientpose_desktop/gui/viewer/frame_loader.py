@@ -1,8 +1,10 @@
 """Frames for the viewer, decoded on a thread of their own: request → decode → ``frameReady``.
 
 The GUI thread only asks (``request``); the newest request wins, so dragging the slider or
-playing faster than decoding drops stale frames instead of queueing them. While idle, the
-thread decodes ahead of the last frame shown so stepping and playback find frames ready.
+playing faster than decoding drops stale frames instead of queueing them. When the exact frame
+needs a long decode (a seek far into a long GOP), the same frame from the task's scrub proxy
+is shown first (``exact=False``), then the full-resolution one. While idle, the thread decodes
+ahead of the last frame shown so stepping and playback find frames ready.
 ``synchronous=True`` decodes in the caller's thread instead (tests, screenshots).
 """
 
@@ -16,8 +18,10 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
 
 from ambientpose_desktop.pipeline.frame_reader import FrameReader
+from ambientpose_desktop.pipeline.scrub_proxy import ScrubProxy
 
 PREFETCH_FRAMES = 24
+PROXY_ABOVE_FRAMES = 4  # show the proxy first when the exact frame needs more decoding
 
 
 def to_qimage(rgb: np.ndarray) -> QImage:
@@ -27,14 +31,16 @@ def to_qimage(rgb: np.ndarray) -> QImage:
 
 
 class FrameLoader(QObject):
-    """Owns a ``FrameReader``; emits ``frameReady(index, image)`` for the latest request."""
+    """Owns a ``FrameReader``; emits ``frameReady(index, image, exact)`` for the latest request."""
 
-    frameReady = Signal(int, QImage)
+    frameReady = Signal(int, QImage, bool)
     failed = Signal(str)
 
-    def __init__(self, video: Path, synchronous: bool = False, parent=None) -> None:
+    def __init__(self, video: Path, proxy_folder: Path | None = None,
+                 synchronous: bool = False, parent=None) -> None:
         super().__init__(parent)
         self.reader = FrameReader(video)
+        self.proxy = ScrubProxy.open(proxy_folder, len(self.reader)) if proxy_folder else None
         self._synchronous = synchronous
         self._wake = threading.Condition()
         self._wanted: int | None = None
@@ -63,15 +69,28 @@ class FrameLoader(QObject):
         if self._thread is not None:
             self._thread.join(timeout=5)
         self.reader.close()
+        if self.proxy is not None:
+            self.proxy.close()
+
+    def preview(self, index: int) -> QImage | None:
+        """The proxy's image of ``index`` if the exact one is slow to get, else None."""
+        if (self.proxy is None or index >= len(self.proxy)
+                or self.reader.cost(index) <= PROXY_ABOVE_FRAMES):
+            return None
+        image = QImage.fromData(self.proxy.jpeg(index), "JPG")
+        return None if image.isNull() else image
 
     def _deliver(self, index: int) -> None:
+        preview = None if self._synchronous else self.preview(index)
+        if preview is not None:
+            self.frameReady.emit(index, preview, False)
         try:
             image = to_qimage(self.reader.frame(index))
         except (IndexError, OSError, ValueError) as exc:
             self.failed.emit(f"frame {index} could not be decoded: {exc}")
             return
         self._shown = index
-        self.frameReady.emit(index, image)
+        self.frameReady.emit(index, image, True)
 
     def _loop(self) -> None:
         while True:

@@ -30,7 +30,8 @@ class ViewerWindow(QMainWindow):
         self.task = TaskView.open(task_dir)
         source = self.task.summary.source
         self.setWindowTitle(f"{Path(source.path).name} — AmbientPose viewer")
-        self.loader = FrameLoader(self.task.video, synchronous=synchronous, parent=self)
+        self.loader = FrameLoader(self.task.video, self.task.folder, synchronous=synchronous,
+                                  parent=self)
         self.state = ViewerState(len(self.loader), self)
         self.canvas = FrameCanvas(self.task.fmt, self.loader.reader.size)
         self.timeline = Timeline(self.state, source.timestamps, source.fps)
@@ -91,10 +92,13 @@ class ViewerWindow(QMainWindow):
         go.addAction("Previous change in people (PgUp)").triggered.connect(
             lambda: self.jump_to_change(-1))
 
-    def _frame_ready(self, index: int, image: QImage) -> None:
+    def _frame_ready(self, index: int, image: QImage, exact: bool) -> None:
+        current = self.state.frame
+        if index != current and (not exact or self.canvas.image_index == current):
+            return  # stale: never replace the frame asked for, nor show an old preview
         table = self.task.table
         persons = table.persons(index) if index < table.num_frames else []
-        self.canvas.show_frame(index, image, persons)
+        self.canvas.show_frame(index, image, persons, exact)
 
     def jump_to_change(self, step: int) -> None:
         self.state.seek(next_change(self.task.table, self.state.frame, step,
