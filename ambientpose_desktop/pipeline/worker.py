@@ -115,7 +115,7 @@ def run(job: DetectJob, sink: EventSink, stop: threading.Event) -> Summary:
     if not backend.tracks_itself:
         from ambientpose_desktop.pipeline.tracking import PoseTracker
 
-        tracker = PoseTracker(fps=info.fps or 30.0)
+        tracker = PoseTracker(fps=info.fps or 30.0, conf=job.conf)
     total = min(info.frame_count, job.max_frames) if job.max_frames else info.frame_count
     sink.emit(Started(task=job.task_id, total_frames=total, fps=info.fps,
                       backend=backend.name, device=backend.device))
@@ -152,7 +152,7 @@ def run(job: DetectJob, sink: EventSink, stop: threading.Event) -> Summary:
                 timings["infer_s"] += time.perf_counter() - t
                 for (index, ts, image), persons in zip(batch, people, strict=True):
                     if tracker is not None:
-                        persons = tracker.update(persons)
+                        persons = tracker.update(persons, ts)
                     results.append(FramePoses(index, ts, persons))
                     rendered.add(image, persons)
                     if proxy is not None:
@@ -166,6 +166,8 @@ def run(job: DetectJob, sink: EventSink, stop: threading.Event) -> Summary:
                 ), force=end is not None)
             if end is not None:
                 break
+        if tracker is not None:
+            tracker.finish()
         outputs = rendered.finish(stop)
         if proxy is not None:
             outputs += proxy.finish()

@@ -23,7 +23,7 @@ def test_video_outputs_and_events(media, tmp_path):
     assert summary["keypoint_format"] == "coco17" and summary["backend"] == "fake"
     frames = read_alphapose(out / "pose.json", num_frames=5)
     assert all(len(f.persons) == 2 for f in frames)
-    assert {p.idx for f in frames for p in f.persons} == {0, 1}
+    assert {p.idx for f in frames for p in f.persons} == {1, 2}  # tracked, numbered from 1
     stdout_events = events_of(proc.stdout)
     file_events = [json.loads(line) for line in (out / "events.jsonl").read_text().splitlines()]
     assert stdout_events == file_events
