@@ -1,4 +1,5 @@
-"""Many Qt calls in a row must not abort Python (PySide6 6.12 on 3.11 over-releases None)."""
+"""Many Qt calls in a row must not abort Python (PySide6 6.12 on 3.11 over-releases None,
+True and False)."""
 
 import subprocess
 import sys
@@ -8,13 +9,16 @@ REPO = Path(__file__).resolve().parents[2]
 
 _CODE = """
 import ambientpose_desktop.gui
-from PySide6.QtCore import QPointF
+from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QGuiApplication, QImage, QPainter
 app = QGuiApplication([])
 image = QImage(64, 64, QImage.Format.Format_RGB888)
 painter = QPainter(image)
+rect = QRectF(0, 0, 10, 10)
 for _ in range(200_000):
-    painter.drawLine(QPointF(1.0, 2.0), QPointF(30.0, 40.0))
+    painter.drawLine(QPointF(1.0, 2.0), QPointF(30.0, 40.0))  # returns None
+    painter.isActive()  # returns True
+    rect.isEmpty()  # returns False
 painter.end()
 print("ok")
 """

@@ -19,11 +19,12 @@ def long_gop_video(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def processed_task(tmp_path_factory) -> Path:
-    """A task folder from `ambientpose detect` on a real clip of people (shared media)."""
+    """A task folder from `ambientpose detect` (the embedded default model) on the first 60
+    frames of a real street clip with several people (shared media)."""
     from tests.conftest import media_path
 
     video = media_path("videos/openpose_video.avi")
     out = tmp_path_factory.mktemp("task") / "task"
-    proc = run_detect(video, "--output", out, "--backend", "fake", "--max-frames", "60")
+    proc = run_detect(video, "--output", out, "--max-frames", "60")
     assert proc.returncode == 0, proc.stderr
     return out

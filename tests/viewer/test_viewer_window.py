@@ -69,55 +69,96 @@ def test_keys_move_as_specified(viewer, qtbot):
         timecode(viewer.task.summary.source.timestamps[viewer.state.frame]))
 
 
+def _changes(table, hidden=frozenset()) -> list[int]:
+    """Frames whose set of visible tracks differs from the frame before: brute force."""
+    def seen(i):
+        if not 0 <= i < table.num_frames:
+            return set()
+        return {int(t) for t in table.idx[table.rows(i)]} - set(hidden)
+
+    return [i for i in range(1, 205) if seen(i) != seen(i - 1)]
+
+
 def test_jump_to_change_in_visible_people(viewer, qtbot):
+    changes = _changes(viewer.task.table)
+    assert 60 in changes and len(changes) >= 3  # people come and go; nobody after frame 59
+    visited = []
+    while viewer.state.frame < 204:
+        qtbot.keyClick(viewer, Qt.Key.Key_PageDown)
+        visited.append(viewer.state.frame)
+    assert visited == changes + [204]
+    qtbot.keyClick(viewer, Qt.Key.Key_PageUp)
+    assert viewer.state.frame == changes[-1]
+    gap = next(c for c in changes if c + 1 not in changes)  # a change followed by a calm frame
+    viewer.state.seek(gap + 1)
+    qtbot.keyClick(viewer, Qt.Key.Key_PageUp)
+    assert viewer.state.frame == gap
+    qtbot.keyClick(viewer, Qt.Key.Key_PageUp)
+    earlier = [c for c in changes if c < gap]
+    assert viewer.state.frame == (earlier[-1] if earlier else 0)
+
+
+def _expected_counts(window, frame):
+    """What should be drawn at ``frame`` with the window's options, from the results."""
+    options, fmt = window.state.options, window.task.fmt
+    people = [p for p in window.task.table.persons(frame) if p.idx not in options.hidden]
+    ok = [p.keypoints[:, 2] >= options.threshold for p in people]
+    return {
+        "people": len(people), "boxes": len(people),
+        "labels": sum(p.idx >= 0 for p in people),
+        "keypoints": int(sum(k.sum() for k in ok)),
+        "edges": sum(int(k[a] and k[b]) for k in ok for a, b in fmt.skeleton),
+    }
+
+
+def _drawn(window):
+    window.canvas.repaint()
+    c = window.canvas.last_counts
+    return {"people": c.people, "boxes": c.boxes, "labels": c.labels,
+            "keypoints": c.keypoints, "edges": c.edges}
+
+
+def test_toggles_threshold_and_people_change_what_is_drawn(viewer):
     table = viewer.task.table
-    # the fake backend's two people are tracked; past frame 60 nobody was processed
-    assert table.num_frames == 60 and table.count(59) > 0
-    qtbot.keyClick(viewer, Qt.Key.Key_PageDown)
-    assert viewer.state.frame == 60  # first frame without people
-    qtbot.keyClick(viewer, Qt.Key.Key_PageDown)
-    assert viewer.state.frame == 204  # no further change: the last frame
-    qtbot.keyClick(viewer, Qt.Key.Key_PageUp)
-    assert viewer.state.frame == 60
-    viewer.state.seek(30)
-    qtbot.keyClick(viewer, Qt.Key.Key_PageUp)
-    assert viewer.state.frame == 0
-
-
-def test_toggles_threshold_and_people_change_what_is_drawn(viewer, qtbot):
-    viewer.state.seek(20)
-    viewer.canvas.repaint()
-    full = viewer.canvas.last_counts
-    assert (full.people, full.boxes, full.labels) == (2, 2, 2)
-    assert full.keypoints == 34 and full.edges == 38
+    frame = max(range(table.num_frames), key=table.count)  # the busiest frame
+    viewer.state.seek(frame)
+    full = _drawn(viewer)
+    assert full == _expected_counts(viewer, frame) and full["people"] >= 3
     controls = viewer.controls
     for key, field in (("boxes", "boxes"), ("labels", "labels"), ("skeleton", "edges"),
                        ("keypoints", "keypoints")):
         controls.toggles[key].setChecked(False)
-        viewer.canvas.repaint()
-        assert getattr(viewer.canvas.last_counts, field) == 0, key
+        drawn = _drawn(viewer)
+        assert drawn[field] == 0, key
+        assert drawn == {**full, field: 0}
         controls.toggles[key].setChecked(True)
-    controls.threshold.setValue(85)  # the fake people score 0.9 and 0.8
-    viewer.canvas.repaint()
-    assert viewer.canvas.last_counts.keypoints == 17 and viewer.canvas.last_counts.edges == 19
-    controls.threshold.setValue(0)
+    controls.threshold.setValue(70)
+    strict = _drawn(viewer)
+    assert strict == _expected_counts(viewer, frame)
+    assert strict["keypoints"] < full["keypoints"] and strict["edges"] < full["edges"]
+    controls.threshold.setValue(30)
     item = controls.people.item(0)
-    item.setCheckState(Qt.CheckState.Unchecked)
-    viewer.canvas.repaint()
-    assert viewer.canvas.last_counts.people == 1
     hidden = int(item.data(Qt.ItemDataRole.UserRole))
+    frame = next(i for i in range(table.num_frames) if hidden in table.idx[table.rows(i)])
+    viewer.state.seek(frame)
+    before = _drawn(viewer)["people"]
+    item.setCheckState(Qt.CheckState.Unchecked)
     assert viewer.state.options.hidden == {hidden}
+    assert _drawn(viewer)["people"] == before - 1
     assert not any(c.isVisible() for c in viewer.plots.curves["confidence"] if c.track == hidden)
 
 
 def test_hover_names_the_keypoint(viewer):
+    table = viewer.task.table
     viewer.state.seek(10)
-    person = viewer.canvas.persons[0]
-    x, y, score = person.keypoints[9]
-    text = viewer.canvas.hover_text(viewer.canvas.to_widget(float(x), float(y)))
-    assert text.startswith(f"left_wrist · track {person.idx}")
+    person = max(viewer.canvas.persons, key=lambda p: p.box[2] * p.box[3])  # the nearest one
+    k = int(person.keypoints[:, 2].argmax())
+    x, y, score = (float(v) for v in person.keypoints[k])
+    text = viewer.canvas.hover_text(viewer.canvas.to_widget(x, y))
+    assert text.startswith(f"{viewer.task.fmt.names[k]} · track {person.idx}")
     assert f"x {x:.1f}" in text and f"score {score:.2f}" in text
     assert viewer.canvas.hover_text(QPointF(1, 1)) == ""
+    assert table.count(10) == len(viewer.canvas.persons)
 
 
 def test_plots_follow_and_seek(viewer, qtbot):
@@ -132,9 +173,11 @@ def test_plots_follow_and_seek(viewer, qtbot):
     qtbot.waitUntil(lambda: viewer.state.frame == 17, timeout=2000)
     assert viewer.canvas.image_index == 17
     viewer.plots.keypoint_box.setCurrentIndex(9)  # left_wrist
-    xs = viewer.plots.curves["positions"][0].getData()[1]
     table = viewer.task.table
-    assert xs[5] == pytest.approx(table.keypoints[table.rows(5)][0, 9, 0])
+    curve = viewer.plots.curves["positions"][0]  # x of the first track
+    frame = int(np.flatnonzero(np.isfinite(curve.getData()[1]))[0])
+    row = table.rows(frame).start + list(table.idx[table.rows(frame)]).index(curve.track)
+    assert curve.getData()[1][frame] == pytest.approx(table.keypoints[row, 9, 0])
 
 
 def test_far_seek_shows_proxy_then_exact_frame(qtbot, processed_task):
