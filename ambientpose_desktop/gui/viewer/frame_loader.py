@@ -4,7 +4,8 @@ The GUI thread only asks (``request``); the newest request wins, so dragging the
 playing faster than decoding drops stale frames instead of queueing them. When the exact frame
 needs a long decode (a seek far into a long GOP), the same frame from the task's scrub proxy
 is shown first (``exact=False``), then the full-resolution one. While idle, the thread decodes
-ahead of the last frame shown so stepping and playback find frames ready.
+ahead of the last frame shown and converts the next few to QImages, so stepping and playback
+find frames ready to paint.
 ``synchronous=True`` decodes in the caller's thread instead (tests, screenshots).
 """
 
@@ -20,7 +21,8 @@ from PySide6.QtGui import QImage
 from ambientpose_desktop.pipeline.frame_reader import FrameReader
 from ambientpose_desktop.pipeline.scrub_proxy import ScrubProxy
 
-PREFETCH_FRAMES = 24
+PREFETCH_FRAMES = 24  # decoded (YUV) ahead of the frame shown
+READY_FRAMES = 6  # of those, converted to QImage ahead
 PROXY_ABOVE_FRAMES = 4  # show the proxy first when the exact frame needs more decoding
 
 
@@ -45,6 +47,7 @@ class FrameLoader(QObject):
         self._wake = threading.Condition()
         self._wanted: int | None = None
         self._shown = -1
+        self._ready: dict[int, QImage] = {}  # converted ahead; only the loader thread touches it
         self._closed = False
         self._thread: threading.Thread | None = None
         if not synchronous:
@@ -81,16 +84,27 @@ class FrameLoader(QObject):
         return None if image.isNull() else image
 
     def _deliver(self, index: int) -> None:
-        preview = None if self._synchronous else self.preview(index)
-        if preview is not None:
-            self.frameReady.emit(index, preview, False)
-        try:
-            image = to_qimage(self.reader.frame(index))
-        except (IndexError, OSError, ValueError) as exc:
-            self.failed.emit(f"frame {index} could not be decoded: {exc}")
-            return
+        image = self._ready.pop(index, None)
+        if image is None:
+            preview = None if self._synchronous else self.preview(index)
+            if preview is not None:
+                self.frameReady.emit(index, preview, False)
+            try:
+                image = to_qimage(self.reader.frame(index))
+            except (IndexError, OSError, ValueError) as exc:
+                self.failed.emit(f"frame {index} could not be decoded: {exc}")
+                return
         self._shown = index
+        self._ready = {i: im for i, im in self._ready.items()
+                       if index < i <= index + READY_FRAMES}
         self.frameReady.emit(index, image, True)
+
+    def _next_to_convert(self) -> int | None:
+        """The first frame after the one shown that is decoded but not yet a QImage."""
+        for i in range(self._shown + 1, min(self._shown + 1 + READY_FRAMES, len(self.reader))):
+            if i not in self._ready:
+                return i if self.reader.cost(i) == 0 else None
+        return None
 
     def _loop(self) -> None:
         while True:
@@ -103,9 +117,13 @@ class FrameLoader(QObject):
                 index, self._wanted = self._wanted, None
             if index is not None:
                 self._deliver(index)
+            elif (ahead := self._next_to_convert()) is not None:
+                self._ready[ahead] = to_qimage(self.reader.frame(ahead))
             else:
                 self.reader.prefetch(self._shown, self._shown + PREFETCH_FRAMES)
 
     def _prefetch_due(self) -> bool:
-        return self._shown >= 0 and self.reader.can_prefetch(self._shown,
-                                                              self._shown + PREFETCH_FRAMES)
+        if self._shown < 0:
+            return False
+        return (self._next_to_convert() is not None
+                or self.reader.can_prefetch(self._shown, self._shown + PREFETCH_FRAMES))
