@@ -34,6 +34,10 @@ from ambientpose_desktop.core.errors import InputError
 _EXACT_WINDOW = 8
 
 
+class _Overshot(Exception):
+    """Decoding passed the target: it was among the frames skipped while catching up."""
+
+
 @dataclass(frozen=True)
 class FrameIndex:
     """Presentation timestamps (stream ticks) in display order, and which frames are keyframes."""
@@ -135,7 +139,11 @@ class FrameReader:
             self.stats["sequential"] += 1
         else:
             self._seek(key)
-        return self._decode_until(index)
+        try:
+            return self._decode_until(index, skip=True)
+        except _Overshot:  # a skipped frame was the target after all: decode every frame
+            self._seek(key)
+            return self._decode_until(index, skip=False)
 
     def can_prefetch(self, start: int, upto: int) -> bool:
         """True if the decoder sits in ``start - 1 .. upto - 1``: decoding on is worth it."""
@@ -155,20 +163,23 @@ class FrameReader:
         self._decoder = self._container.decode(self._stream)
         self._position = key - 1
 
-    def _decode_until(self, index: int) -> np.ndarray:
+    def _decode_until(self, index: int, skip: bool) -> np.ndarray:
         ctx = self._stream.codec_context
         # frame threads delay output by one frame each: widen the window by as many
         window = _EXACT_WINDOW + max(ctx.thread_count, 1)
         try:
             while True:
-                ctx.skip_frame = "NONREF" if index - self._position > window else "DEFAULT"
+                far = skip and index - self._position > window
+                ctx.skip_frame = "NONREF" if far else "DEFAULT"
                 got = self._next()
                 if got is None:
                     raise IndexError(f"frame {index} could not be decoded")
                 if got[0] == index:
                     return _rgb(got[1])
-                if got[0] > index:  # the stream and its index disagree: decode from the keyframe
-                    raise IndexError(f"frame {index} was skipped by the decoder")
+                if got[0] > index:
+                    if skip:
+                        raise _Overshot
+                    raise IndexError(f"frame {index} is not in the decoded stream")
         finally:
             ctx.skip_frame = "DEFAULT"
 

@@ -67,3 +67,15 @@ def test_not_a_video_is_a_clear_error(tmp_path):
     bad.write_text("not a video")
     with pytest.raises(InputError, match="cannot be opened"):
         FrameReader(bad)
+
+
+def test_target_skipped_while_catching_up_is_decoded_again(long_gop_video, monkeypatch):
+    import ambientpose_desktop.pipeline.frame_reader as frame_reader
+
+    expected = _hashes(long_gop_video)
+    # skip non-reference frames right up to the target, so B-frame targets get skipped
+    monkeypatch.setattr(frame_reader, "_EXACT_WINDOW", -1000)
+    with FrameReader(long_gop_video, cache_bytes=1) as reader:
+        for i in (101, 39, 38, 37):  # backwards: every one is a seek
+            assert _digest(reader.frame(i)) == expected[i]
+        assert reader.stats["seeks"] > 4  # at least one target was skipped and redone
