@@ -3,9 +3,9 @@
 A bare ``seek`` lands on a keyframe and has to decode forward to the frame asked for: up to a
 whole GOP (250 frames in much camera footage). So the reader keeps:
 
-- a **frame index** built by demuxing once (packets only, no decoding): frame ``i`` is the
-  ``i``-th presentation timestamp, and its keyframe is known, so every answer is checked by
-  timestamp, never guessed from the frame rate;
+- a **frame index** (``frame_index.py``): frame ``i`` is the ``i``-th presentation timestamp,
+  and its keyframe is known, so every answer is checked by timestamp, never guessed from the
+  frame rate; the worker saves it beside the results, else it is built by demuxing once;
 - a **decoded-frame cache** (LRU, bounded in bytes) filled with every frame decoded on the
   way to a target, so stepping back inside a GOP already visited is cheap; it holds decoded
   YUV frames (half the bytes of RGB) and converts only the frame asked for;
@@ -20,14 +20,14 @@ Not thread-safe: one thread owns a reader (the viewer gives it a thread of its o
 
 from __future__ import annotations
 
-import bisect
+import contextlib
 from collections import OrderedDict
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from ambientpose_desktop.core.errors import InputError
+from ambientpose_desktop.pipeline.frame_index import FrameIndex, build_index
 
 # Within this many frames of the target, decode every frame (B-frame reordering reaches a few
 # frames back, so a skipped non-reference frame there could be the target itself).
@@ -38,41 +38,11 @@ class _Overshot(Exception):
     """Decoding passed the target: it was among the frames skipped while catching up."""
 
 
-@dataclass(frozen=True)
-class FrameIndex:
-    """Presentation timestamps (stream ticks) in display order, and which frames are keyframes."""
-
-    pts: tuple[int, ...]
-    keyframes: tuple[int, ...]  # frame indices, ascending
-    time_base: float
-
-    def keyframe_before(self, index: int) -> int:
-        return self.keyframes[max(bisect.bisect_right(self.keyframes, index) - 1, 0)]
-
-    def seconds(self, index: int) -> float:
-        return (self.pts[index] - self.pts[0]) * self.time_base
-
-
-def build_index(container, stream) -> FrameIndex:
-    """Demux every packet of ``stream`` once (no decoding) to list its frames."""
-    entries = []
-    for packet in container.demux(stream):
-        if packet.pts is not None and packet.size:
-            entries.append((packet.pts, bool(packet.is_keyframe)))
-    container.seek(0)
-    if not entries:
-        raise InputError("the video has no frames with timestamps; it cannot be scrubbed")
-    entries.sort()
-    pts = tuple(p for p, _ in entries)
-    keys = tuple(i for i, (_, key) in enumerate(entries) if key) or (0,)
-    return FrameIndex(pts, keys, float(stream.time_base))
-
-
 class FrameReader:
     """``reader.frame(i)`` is the RGB image of frame ``i``, exactly, as decoding from 0 gives."""
 
     def __init__(self, path: str | Path, cache_bytes: int = 512 * 2**20,
-                 threads: bool = True) -> None:
+                 threads: bool = True, index_file: Path | None = None) -> None:
         import av
 
         self.path = Path(path)
@@ -86,14 +56,27 @@ class FrameReader:
         self._stream = self._container.streams.video[0]
         if threads:
             self._stream.thread_type = "AUTO"
-        self.index = build_index(self._container, self._stream)
-        self._by_pts = {p: i for i, p in enumerate(self.index.pts)}
+        saved = FrameIndex.load(index_file, self.path) if index_file else None
+        self._index_file = index_file
+        self._index_checked = saved is None  # a saved index is re-checked if a seek fails
+        self._use_index(saved or self._demux_index())
         self._cache: OrderedDict[int, object] = OrderedDict()  # index -> av.VideoFrame
         self._cache_bytes = cache_bytes
         self._used = 0
         self._decoder = None  # generator of decoded frames, positioned after self._position
         self._position = -1  # index of the last frame the decoder produced
         self.stats = {"hits": 0, "sequential": 0, "seeks": 0, "decoded": 0}
+
+    def _demux_index(self) -> FrameIndex:
+        index = build_index(self._container, self._stream)
+        if self._index_file is not None:
+            with contextlib.suppress(OSError):  # read-only folder: rebuilt next time
+                index.save(self._index_file, self.path)
+        return index
+
+    def _use_index(self, index: FrameIndex) -> None:
+        self.index = index
+        self._by_pts = {p: i for i, p in enumerate(index.pts)}
 
     def __len__(self) -> int:
         return len(self.index.pts)
@@ -140,10 +123,22 @@ class FrameReader:
         else:
             self._seek(key)
         try:
-            return self._decode_until(index, skip=True)
-        except _Overshot:  # a skipped frame was the target after all: decode every frame
-            self._seek(key)
-            return self._decode_until(index, skip=False)
+            try:
+                return self._decode_until(index, skip=True)
+            except _Overshot:  # a skipped frame was the target after all: decode every frame
+                self._seek(key)
+                return self._decode_until(index, skip=False)
+        except IndexError:
+            if self._index_checked:
+                raise
+        # the saved index disagrees with the file: rebuild it from the packets, then retry
+        self._index_checked = True
+        self._decoder = None
+        self._cache.clear()
+        self._used = 0
+        self._use_index(self._demux_index())
+        self._seek(self.index.keyframe_before(index))
+        return self._decode_until(index, skip=False)
 
     def can_prefetch(self, start: int, upto: int) -> bool:
         """True if the decoder sits in ``start - 1 .. upto - 1``: decoding on is worth it."""

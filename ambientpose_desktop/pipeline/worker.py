@@ -186,6 +186,10 @@ def run(job: DetectJob, sink: EventSink, stop: threading.Event) -> Summary:
         raise InputError(f"{Path(job.input).name} contains no decodable frames")
     if not job.max_frames or len(results) < job.max_frames:
         info.frame_count = len(results)  # exact: what decoding produced, not the header's claim
+        if decode_error is None and info.kind == "video":
+            from ambientpose_desktop.pipeline.frame_index import save_decoded_index
+
+            outputs += save_decoded_index(source, job.output, len(results))
     info.timestamps = [round(f.timestamp, 6) for f in results]
     if len(results) > 1 and info.kind == "video":
         info.duration_s = round(results[-1].timestamp + 1.0 / (info.fps or 1.0), 6)

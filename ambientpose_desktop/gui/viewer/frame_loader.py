@@ -18,6 +18,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
 
+from ambientpose_desktop.pipeline.frame_index import INDEX_NAME
 from ambientpose_desktop.pipeline.frame_reader import FrameReader
 from ambientpose_desktop.pipeline.scrub_proxy import ScrubProxy
 
@@ -38,11 +39,13 @@ class FrameLoader(QObject):
     frameReady = Signal(int, QImage, bool)
     failed = Signal(str)
 
-    def __init__(self, video: Path, proxy_folder: Path | None = None,
+    def __init__(self, video: Path, task_folder: Path | None = None,
                  synchronous: bool = False, parent=None) -> None:
         super().__init__(parent)
-        self.reader = FrameReader(video)
-        self.proxy = ScrubProxy.open(proxy_folder, len(self.reader)) if proxy_folder else None
+        # the task folder holds the worker's frame index and scrub proxy, when it wrote them
+        index_file = Path(task_folder) / INDEX_NAME if task_folder else None
+        self.reader = FrameReader(video, index_file=index_file)
+        self.proxy = ScrubProxy.open(task_folder, len(self.reader)) if task_folder else None
         self._synchronous = synchronous
         self._wake = threading.Condition()
         self._wanted: int | None = None
