@@ -12,7 +12,7 @@ import contextlib
 import io
 import json
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +35,7 @@ class PoseTable:
     boxes: np.ndarray  # (rows, 4) float32: x, y, w, h
     scores: np.ndarray  # (rows,) float32
     idx: np.ndarray  # (rows,) int32: track id, -1 if untracked
+    _frame_of_row: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @property
     def num_frames(self) -> int:
@@ -64,8 +65,10 @@ class PoseTable:
             yield FramePoses(i, ts, self.persons(i))
 
     def frame_of_row(self) -> np.ndarray:
-        """Frame index of every row, (rows,) int64."""
-        return np.repeat(np.arange(self.num_frames), np.diff(self.offsets))
+        """Frame index of every row, (rows,) int64 (computed once)."""
+        if self._frame_of_row is None:
+            self._frame_of_row = np.repeat(np.arange(self.num_frames), np.diff(self.offsets))
+        return self._frame_of_row
 
     @classmethod
     def from_frames(cls, frames: Sequence[FramePoses], num_keypoints: int) -> PoseTable:

@@ -15,11 +15,15 @@ from ambientpose_desktop.core.pose_table import PoseTable
 from ambientpose_desktop.gui.viewer.state import OverlayOptions, ViewerState
 
 
-def _full(frames: np.ndarray, values: np.ndarray, length: int) -> np.ndarray:
-    """Values on every frame, NaN where the track is absent (so lines break at gaps)."""
-    out = np.full(length, np.nan, np.float32)
-    out[frames] = values
-    return out
+def _span(frames: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every frame from the track's first to its last, NaN where it is absent (lines break at
+    gaps); only its own span, so hundreds of short tracks stay cheap on long videos."""
+    if not len(frames):
+        return np.zeros(0), np.zeros(0, np.float32)
+    first = int(frames[0])
+    out = np.full(int(frames[-1]) - first + 1, np.nan, np.float32)
+    out[frames - first] = values
+    return np.arange(first, first + len(out)), out
 
 
 class PosePlots(QWidget):
@@ -29,7 +33,6 @@ class PosePlots(QWidget):
         pg.setConfigOptions(antialias=True, background=(24, 24, 28), foreground=(200, 200, 200))
         self._state, self._table, self._fmt = state, table, fmt
         self._tracks = track_ids(table)
-        self._length = table.num_frames
         self.keypoint_box = QComboBox()
         self.keypoint_box.addItems(fmt.names[: table.num_keypoints])
         self.keypoint_box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -81,12 +84,10 @@ class PosePlots(QWidget):
         return pg.mkPen(track_color(track), width=1.5, style=style)
 
     def _plot_confidence(self) -> None:
-        x = np.arange(self._length)
         for track in self._tracks:
             frames, values = mean_confidence(self._table, track)
-            curve = self.confidence.plot(x, _full(frames, values, self._length),
-                                         pen=self._pen(track), connect="finite",
-                                         name=f"#{track}")
+            curve = self.confidence.plot(*_span(frames, values), pen=self._pen(track),
+                                         connect="finite", name=f"#{track}")
             curve.track = track
             self.curves["confidence"].append(curve)
 
@@ -94,12 +95,11 @@ class PosePlots(QWidget):
         for curve in self.curves["positions"]:
             self.positions.removeItem(curve)
         self.curves["positions"] = []
-        x = np.arange(self._length)
         keypoint = max(self.keypoint_box.currentIndex(), 0)
         for track in self._tracks:
             frames, xs, ys = keypoint_xy(self._table, track, keypoint)
             for values, dashed in ((xs, False), (ys, True)):
-                curve = self.positions.plot(x, _full(frames, values, self._length),
+                curve = self.positions.plot(*_span(frames, values),
                                             pen=self._pen(track, dashed), connect="finite")
                 curve.track = track
                 self.curves["positions"].append(curve)
