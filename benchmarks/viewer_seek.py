@@ -148,7 +148,8 @@ def measure_loader_steps(path: Path, starts: list[int], draw) -> list[float]:
     return times
 
 
-def measure_open(folder: Path, frames: int = 30 * 3600, people: int = 5) -> dict[str, float]:
+def measure_open(folder: Path, frames: int = 30 * 3600, people: int = 5,
+                 video: str = "synthetic.mp4") -> dict[str, float]:
     from ambientpose_desktop.core.pose_table import TABLE_NAME, PoseTable, load_task_table
     from ambientpose_desktop.core.summary import SourceInfo, Summary
 
@@ -163,7 +164,7 @@ def measure_open(folder: Path, frames: int = 30 * 3600, people: int = 5) -> dict
     )
     table.save(folder / TABLE_NAME)
     summary = Summary(
-        source=SourceInfo(path="synthetic.mp4", kind="video", width=1920, height=1080, fps=30.0,
+        source=SourceInfo(path=video, kind="video", width=1920, height=1080, fps=30.0,
                           frame_count=frames, duration_s=frames / 30,
                           timestamps=[round(i / 30, 6) for i in range(frames)]),
         keypoint_format="coco17", backend="fake", device="cpu", params={},
@@ -181,6 +182,29 @@ def measure_open(folder: Path, frames: int = 30 * 3600, people: int = 5) -> dict
     return {"open_ms": opened * 1e3, "lookup_us": lookup * 1e6, "size_mb": size / 2**20}
 
 
+def measure_viewer_open(folder: Path, frames: int = 30 * 3600) -> dict[str, float]:
+    """The whole viewer window on 1 h of results (a tiny 1 h video keeps generation quick):
+    first without a saved frame index (tasks from before it existed), then with it."""
+    from PySide6.QtWidgets import QApplication
+
+    from ambientpose_desktop.gui.viewer import ViewerWindow
+    from tests.viewer.synthetic import make_video
+
+    video = make_video(folder / "hour.mp4", frames, width=64, height=64, preset="ultrafast")
+    measure_open(folder, frames, video=str(video))
+    app = QApplication.instance() or QApplication([])
+    out = {}
+    for label in ("no_index", "with_index"):
+        t = time.perf_counter()
+        window = ViewerWindow(folder)
+        window.show()
+        while window.canvas.image_index != 0:
+            app.processEvents()
+        out[label] = (time.perf_counter() - t) * 1e3
+        window.close()
+    return out
+
+
 def _row(name: str, values: list[float], goal: float | None) -> str:
     ms = np.asarray(values) * 1e3
     p50, p95 = np.percentile(ms, 50), np.percentile(ms, 95)
@@ -194,6 +218,8 @@ def main() -> int:
     parser.add_argument("--frames", type=int, default=500, help="frames of the generated video")
     parser.add_argument("--seeks", type=int, default=60)
     parser.add_argument("--steps", type=int, default=120)
+    parser.add_argument("--no-window", dest="window", action="store_false",
+                        help="skip opening the window on 1 h of results (needs ~1 min)")
     args = parser.parse_args()
     from tests.viewer.synthetic import make_video
 
@@ -208,6 +234,11 @@ def main() -> int:
                                        args.seeks, args.steps)
                    for n, (name, path) in enumerate(videos.items())}
         opened = measure_open(folder)
+        window = {}
+        if args.window:
+            print("generating 1 h of tiny video to open the window on ...", flush=True)
+            (folder / "hour").mkdir()
+            window = measure_viewer_open(folder / "hour")
     print(f"\n{'measurement (ms, with overlay)':58} {'p50':>8} {'p95':>8}   {'goal':14}")
     for name, r in results.items():
         goal = GOALS if name.startswith("generated") else {}
@@ -223,6 +254,11 @@ def main() -> int:
           f"{'':8}   {'<= 1000 ms':14} {verdict}")
     print(f"{'  frame lookup (us) | pose.npz size (MiB)':58} {opened['lookup_us']:8.1f} "
           f"{opened['size_mb']:8.1f}")
+    for key, text in (("no_index", "without the worker's frame index"),
+                      ("with_index", "with the worker's frame index")):
+        if key in window:
+            print(f"{'viewer window on 1 h, first frame shown, ' + text:58} "
+                  f"{window[key]:8.1f}")
     print(f"\nmachine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
     return 0
 

@@ -81,7 +81,8 @@ class PosePlots(QWidget):
 
     def _pen(self, track: int, dashed: bool = False) -> pg.QtGui.QPen:
         style = Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine
-        return pg.mkPen(track_color(track), width=1.5, style=style)
+        # width 1 (cosmetic): wider antialiased pens make Qt stroke long curves 100x slower
+        return pg.mkPen(track_color(track), width=1, style=style)
 
     def _plot_confidence(self) -> None:
         for track in self._tracks:
