@@ -112,7 +112,7 @@ def _expected_counts(window, frame):
 
 
 def _drawn(window):
-    window.canvas.repaint()
+    window.canvas.grab()  # renders now
     c = window.canvas.last_counts
     return {"people": c.people, "boxes": c.boxes, "labels": c.labels,
             "keypoints": c.keypoints, "edges": c.edges}
