@@ -34,26 +34,22 @@ MEDIA = REPO.parent / "shared" / "media" / "videos"
 GOALS = {"seek": 30.0, "step": 10.0, "open": 1000.0}
 
 
-def _overlay_painter(fmt, width: int):
-    """A function drawing ``persons`` over an image the way the viewer's canvas does."""
-    from PySide6.QtGui import QPainter
+def _overlay_painter(fmt, width: int, height: int):
+    """A function that shows a frame and its poses in the viewer's canvas (1100 x 620, the
+    size it has in a 1400 x 900 window) and renders it, as a screen update would."""
     from PySide6.QtWidgets import QApplication
 
+    from ambientpose_desktop.gui.viewer.canvas import FrameCanvas
     from ambientpose_desktop.gui.viewer.frame_loader import to_qimage
-    from ambientpose_desktop.gui.viewer.pose_painter import paint_poses
-    from ambientpose_desktop.gui.viewer.state import OverlayOptions
 
     QApplication.instance() or QApplication([])
-    options = OverlayOptions()
+    canvas = FrameCanvas(fmt, (width, height))
+    canvas.resize(1100, 620)
 
     def draw(frame, persons):
         image = frame if not isinstance(frame, np.ndarray) else to_qimage(frame)
-        painter = QPainter(image)
-        scale = image.width() / width  # the proxy is smaller: draw in source coordinates
-        painter.scale(scale, scale)
-        paint_poses(painter, persons, fmt, options, scale)
-        painter.end()
-        return image
+        canvas.show_frame(0, image, persons)
+        return canvas.grab()
 
     return draw
 
@@ -87,7 +83,7 @@ def measure_video(path: Path, proxy, seeks: int, steps: int,
     rng = random.Random(seed)
     with FrameReader(path, cache_bytes=64 * 2**20) as reader:
         width, height = reader.size
-        draw = _overlay_painter(COCO_17, width)
+        draw = _overlay_painter(COCO_17, width, height)
         for _ in range(seeks):
             i = rng.randrange(len(reader))
             people = fake_people(i, width, height)
@@ -95,38 +91,45 @@ def measure_video(path: Path, proxy, seeks: int, steps: int,
             if reader.cost(i) > PROXY_ABOVE_FRAMES:
                 draw(QImage.fromData(proxy.jpeg(i), "JPG"), people)
             else:
-                draw(reader.frame(i), people)
+                draw(reader.frame(i, "bgra"), people)
             out["first"].append(time.perf_counter() - t)
             t = time.perf_counter()
-            draw(reader.frame(i), people)
+            draw(reader.frame(i, "bgra"), people)
             out["seek"].append(time.perf_counter() - t)
         starts = [rng.randrange(max(len(reader) - 40, 1)) for _ in range(max(steps // 20, 1))]
         for start in starts:
             reader.frame(start)
             for i in range(start + 1, min(start + 21, len(reader))):
                 t = time.perf_counter()
-                draw(reader.frame(i), fake_people(i, width, height))
+                draw(reader.frame(i, "bgra"), fake_people(i, width, height))
                 out["step"].append(time.perf_counter() - t)
     out["step_prefetched"] = measure_loader_steps(path, starts, draw)
     return out
 
 
 def measure_loader_steps(path: Path, starts: list[int], draw) -> list[float]:
-    """Steps through the viewer's own loader thread, one request per key auto-repeat."""
-    from PySide6.QtWidgets import QApplication
+    """Steps through the viewer's own loader thread, one request per key auto-repeat; the
+    GUI thread waits in a Qt event loop as the window does (not spinning on the GIL)."""
+    from PySide6.QtCore import QEventLoop
 
     from ambientpose_desktop.gui.viewer.frame_loader import FrameLoader
     from ambientpose_desktop.pipeline.backends.fake import fake_people
 
-    app = QApplication.instance()
     loader = FrameLoader(path)
     width, height = loader.reader.size
     got: dict[int, object] = {}
-    loader.frameReady.connect(lambda i, image, exact: exact and got.__setitem__(i, image))
+    loop = QEventLoop()
+
+    def arrived(index: int, image, exact: bool) -> None:
+        if exact:
+            got[index] = image
+            loop.quit()
+
+    loader.frameReady.connect(arrived)
 
     def wait_for(index: int) -> object:
         while index not in got:
-            app.processEvents()
+            loop.exec()
         return got.pop(index)
 
     times = []
@@ -135,10 +138,7 @@ def measure_loader_steps(path: Path, starts: list[int], draw) -> list[float]:
             loader.request(start)
             wait_for(start)
             for i in range(start + 1, min(start + 21, len(loader))):
-                pause = time.perf_counter() + 0.033
-                while time.perf_counter() < pause:
-                    app.processEvents()
-                    time.sleep(0.002)
+                time.sleep(0.033)  # the next key auto-repeat; the loader works meanwhile
                 t = time.perf_counter()
                 loader.request(i)
                 draw(wait_for(i), fake_people(i, width, height))

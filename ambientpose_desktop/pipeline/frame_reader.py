@@ -108,15 +108,21 @@ class FrameReader:
             return index - self._position
         return index - key + 1
 
-    def frame(self, index: int) -> np.ndarray:
-        """RGB (H, W, 3) uint8 of frame ``index``; ``IndexError`` outside ``0..len-1``."""
+    def frame(self, index: int, pixel_format: str = "rgb24") -> np.ndarray:
+        """Frame ``index`` as an array: (H, W, 3) RGB by default; ``"bgra"`` gives (H, W, 4),
+        the byte order of QImage.Format_RGB32, which Qt draws fastest. ``IndexError`` outside
+        ``0..len-1``."""
+        return self._decoded(index).to_ndarray(format=pixel_format)
+
+    def _decoded(self, index: int):
+        """The decoded ``av.VideoFrame`` of ``index`` (from the cache, or decoding to it)."""
         if not 0 <= index < len(self):
             raise IndexError(f"frame {index} outside 0..{len(self) - 1}")
         hit = self._cache.get(index)
         if hit is not None:
             self._cache.move_to_end(index)
             self.stats["hits"] += 1
-            return _rgb(hit)
+            return hit
         key = self.index.keyframe_before(index)
         if self._decoder is not None and key <= self._position < index:
             self.stats["sequential"] += 1
@@ -158,7 +164,7 @@ class FrameReader:
         self._decoder = self._container.decode(self._stream)
         self._position = key - 1
 
-    def _decode_until(self, index: int, skip: bool) -> np.ndarray:
+    def _decode_until(self, index: int, skip: bool):
         ctx = self._stream.codec_context
         # frame threads delay output by one frame each: widen the window by as many
         window = _EXACT_WINDOW + max(ctx.thread_count, 1)
@@ -170,7 +176,7 @@ class FrameReader:
                 if got is None:
                     raise IndexError(f"frame {index} could not be decoded")
                 if got[0] == index:
-                    return _rgb(got[1])
+                    return got[1]
                 if got[0] > index:
                     if skip:
                         raise _Overshot
@@ -208,6 +214,3 @@ class FrameReader:
 def _nbytes(frame) -> int:
     return sum(plane.buffer_size for plane in frame.planes)
 
-
-def _rgb(frame) -> np.ndarray:
-    return frame.to_ndarray(format="rgb24")

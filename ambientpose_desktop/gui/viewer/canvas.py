@@ -66,6 +66,10 @@ class FrameCanvas(QWidget):
         painter.translate(rect.topLeft())
         painter.scale(scale, scale)
         self.last_counts = paint_poses(painter, self.persons, self.fmt, self.options, scale)
+        painter.resetTransform()
+        if not self.image_exact:  # say so while the small scrub-proxy image stands in
+            painter.setPen(QColor(255, 255, 255))
+            painter.drawText(rect.adjusted(8, 6, -8, -6).toRect(), 0, "preview")
         painter.end()
 
     def hover_text(self, pos: QPointF) -> str:
