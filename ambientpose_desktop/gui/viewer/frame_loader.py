@@ -97,7 +97,7 @@ class FrameLoader(QObject):
                 self.frameReady.emit(index, preview, False)
             try:
                 image = to_qimage(self.reader.frame(index, "bgra"))
-            except (IndexError, OSError, ValueError) as exc:
+            except Exception as exc:  # a damaged frame: say so, keep the viewer alive
                 self.failed.emit(f"frame {index} could not be decoded: {exc}")
                 return
         self._shown = index
@@ -123,10 +123,14 @@ class FrameLoader(QObject):
                 index, self._wanted = self._wanted, None
             if index is not None:
                 self._deliver(index)
-            elif (ahead := self._next_to_convert()) is not None:
-                self._ready[ahead] = to_qimage(self.reader.frame(ahead, "bgra"))
-            else:
-                self.reader.prefetch(self._shown, self._shown + PREFETCH_FRAMES)
+                continue
+            try:
+                if (ahead := self._next_to_convert()) is not None:
+                    self._ready[ahead] = to_qimage(self.reader.frame(ahead, "bgra"))
+                else:
+                    self.reader.prefetch(self._shown, self._shown + PREFETCH_FRAMES)
+            except Exception:  # reading ahead is optional: stop it until the next request
+                self._shown = -1
 
     def _prefetch_due(self) -> bool:
         if self._shown < 0:
