@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 
-def _option(text: str) -> tuple[str, str]:
+def parse_option(text: str) -> tuple[str, str]:
     key, sep, value = text.partition("=")
     if not sep or not key:
         raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
@@ -35,7 +35,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--overlay-video", action="store_true", help="also write overlay.mp4")
     p.add_argument("--frames-jpeg", action="store_true",
                    help="also write frames_*/ and overlay_*/ JPEG folders")
-    p.add_argument("--opt", action="append", type=_option, default=[], metavar="KEY=VALUE",
+    p.add_argument("--opt", action="append", type=parse_option, default=[], metavar="KEY=VALUE",
                    help="backend-specific option (repeatable)")
     p.add_argument("--task", default="", help="task id to put in events (set by the runner)")
     p.add_argument("--debug", action="store_true", help="print tracebacks")

@@ -41,6 +41,8 @@ class Summary:
     timings: dict[str, float]
     warnings: list[str] = field(default_factory=list)
     outputs: list[str] = field(default_factory=list)
+    # The interpreter that ran the worker (Settings may name another one, e.g. AlphaPose's).
+    python: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

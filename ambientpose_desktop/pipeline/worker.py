@@ -9,6 +9,7 @@ through a temporary name, so a cancel or crash never leaves a half file behind.
 from __future__ import annotations
 
 import queue
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -207,6 +208,7 @@ def run(job: DetectJob, sink: EventSink, stop: threading.Event) -> Summary:
         timings={k: round(v, 4) for k, v in timings.items()},
         warnings=[str(decode_error)] if decode_error else [],
         outputs=["pose.json", TABLE_NAME, "summary.json", *outputs],
+        python=sys.executable,
     )
     summary.write(job.output / "summary.json")
     if decode_error is not None:

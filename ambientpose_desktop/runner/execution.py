@@ -24,6 +24,7 @@ from ambientpose_desktop.core.events import (
 from ambientpose_desktop.core.tasks import TaskStatus
 from ambientpose_desktop.store.repository import TaskRepository
 
+EVENTS_FILE, ERROR_FILE = "events.jsonl", "error.txt"
 CANCEL_EXIT_CODES = frozenset({130, 143, -2, -15})
 PROGRESS_DB_INTERVAL_S = 1.0
 
@@ -41,6 +42,12 @@ class TaskExecution:
     final_event: Event | None = None
     _last_db_write: float = field(default=0.0, repr=False)
     _buffer: str = field(default="", repr=False)
+
+    def start_fresh(self) -> None:
+        """Before launching: drop the event log and error of an earlier run of this task (a
+        retry), so the log and its stream describe this run only. Both runners call this."""
+        for name in (EVENTS_FILE, ERROR_FILE):
+            (self.output_dir / name).unlink(missing_ok=True)
 
     def feed(self, chunk: str) -> list[Event]:
         """Text from the worker's stdout (any chunking) → the events it completes."""

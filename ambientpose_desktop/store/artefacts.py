@@ -31,16 +31,25 @@ def process_alive(pid: int) -> bool:
 
 
 class ArtefactStore:
-    """Where each task's results live: ``<data>/tasks/<id>/``."""
+    """Where each task's results live (``<data>/tasks/<id>/``) and, for videos received over
+    the network, its input (``<data>/uploads/<id>/``)."""
 
     def __init__(self, paths: AppPaths) -> None:
         self.root = paths.tasks
+        self.uploads = paths.uploads
         self.root.mkdir(parents=True, exist_ok=True)
 
     def task_dir(self, task_id: str, create: bool = False) -> Path:
+        return self._folder(self.root, task_id, create)
+
+    def upload_dir(self, task_id: str, create: bool = False) -> Path:
+        return self._folder(self.uploads, task_id, create)
+
+    @staticmethod
+    def _folder(parent: Path, task_id: str, create: bool) -> Path:
         if not task_id.isalnum():
             raise UnsafePath(f"not a task id: {task_id!r}")
-        folder = self.root / task_id
+        folder = parent / task_id
         if create:
             folder.mkdir(parents=True, exist_ok=True)
         return folder
@@ -60,4 +69,6 @@ class ArtefactStore:
         return target
 
     def delete(self, task_id: str) -> None:
+        """Remove the task's results and its uploaded input, if any."""
         shutil.rmtree(self.task_dir(task_id), ignore_errors=True)
+        shutil.rmtree(self.upload_dir(task_id), ignore_errors=True)

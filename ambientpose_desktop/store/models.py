@@ -52,3 +52,36 @@ class Task(SQLModel, table=True):
     @property
     def progress(self) -> float:
         return self.progress_done / self.progress_total if self.progress_total else 0.0
+
+    def to_public(self) -> TaskPublic:
+        """What clients outside this process see (the server's DTO): no pids, no local paths."""
+        return TaskPublic(
+            id=self.id, filename=self.filename, status=self.status, params=self.params,
+            created_at=self.created_at, updated_at=self.updated_at, started_at=self.started_at,
+            finished_at=self.finished_at,
+            progress=TaskProgress(done=self.progress_done, total=self.progress_total,
+                                  fraction=round(self.progress, 4)),
+            metrics=self.metrics, error=self.error,
+        )
+
+
+class TaskProgress(SQLModel):
+    done: int
+    total: int
+    fraction: float
+
+
+class TaskPublic(SQLModel):
+    """The public view of a task (the seed's Task DTO), defined next to the table it mirrors."""
+
+    id: str
+    filename: str
+    status: TaskStatus
+    params: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    progress: TaskProgress
+    metrics: dict[str, Any] | None = None
+    error: str | None = None

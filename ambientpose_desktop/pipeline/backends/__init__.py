@@ -19,6 +19,7 @@ from ambientpose_desktop.pipeline.backends.base import (
 DEFAULT_BACKEND = "embedded"
 
 _REGISTRY: dict[str, str] = {
+    "alphapose": "ambientpose_desktop.pipeline.backends.alphapose:AlphaPoseBackend",
     "embedded": "ambientpose_desktop.pipeline.backends.embedded:EmbeddedYoloPose",
     "fake": "ambientpose_desktop.pipeline.backends.fake:FakeBackend",
 }

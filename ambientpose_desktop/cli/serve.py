@@ -1,0 +1,73 @@
+"""`ambientpose serve`: the HTTP API without a window, with its own asyncio runner."""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import sys
+
+DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8765
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("serve", help="serve the HTTP API for remote submission (headless)",
+                       description="Accept videos over HTTP, run them in this process's own "
+                                   "queue runner and serve the results. Binds 127.0.0.1 unless "
+                                   "told otherwise.")
+    p.add_argument("--host", default=DEFAULT_HOST, help=f"address to bind (default {DEFAULT_HOST})")
+    p.add_argument("--port", type=int, default=DEFAULT_PORT,
+                   help=f"port (default {DEFAULT_PORT}; 0 picks a free one)")
+    p.add_argument("--slots", type=int, default=0, metavar="N",
+                   help="tasks run at once (default: the Settings value, else one per GPU)")
+    p.set_defaults(func=run)
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        import uvicorn
+
+        from ambientpose_desktop.server.app import create_app
+        from ambientpose_desktop.server.async_runner import AsyncTaskRunner
+        from ambientpose_desktop.server.auth import TokenStore
+        from ambientpose_desktop.server.threaded import base_url, bind_socket, server_config
+    except ImportError as exc:
+        print(f"error: serving needs the server extra ({exc.name} is missing): "
+              "pip install 'ambientpose-desktop[server]'", file=sys.stderr)
+        return 2
+    from ambientpose_desktop.core.logs import setup_logging
+    from ambientpose_desktop.core.paths import app_paths
+    from ambientpose_desktop.store import open_store
+    from ambientpose_desktop.store.settings import AppSettings
+
+    setup_logging("server", stderr_level="INFO")
+    paths = app_paths().ensure()
+    repo, artefacts = open_store(paths)
+    saved = AppSettings.load(paths)
+    runner = AsyncTaskRunner(repo, artefacts, slots=args.slots or saved.concurrency,
+                             worker_python=saved.worker_python)
+    tokens = TokenStore(paths.config)
+    app = create_app(repo=repo, artefacts=artefacts, runner=runner, token=tokens.current,
+                     settings=lambda: AppSettings.load(paths), lifespan=runner.running)
+    try:
+        sock = bind_socket(args.host, args.port)
+    except OSError as exc:
+        print(f"error: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    if not is_loopback(args.host):
+        print(f"warning: listening on {args.host}: other machines can reach this server; "
+              "anyone with the token can submit videos and read results", file=sys.stderr)
+    url = base_url(args.host, sock.getsockname()[1])
+    print(f"AmbientPose API at {url}  (docs: {url}/docs)", flush=True)
+    print(f"token: {tokens.current()}", flush=True)
+    print(f"  curl -H 'Authorization: Bearer {tokens.current()}' {url}/tasks", flush=True)
+    uvicorn.Server(server_config(app)).run(sockets=[sock])
+    return 0

@@ -1,0 +1,1 @@
+"""Double of AlphaPose's compiled roi_align extension: importable means "built"."""

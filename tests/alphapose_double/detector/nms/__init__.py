@@ -1,0 +1,1 @@
+"""Double of AlphaPose's compiled detector NMS extension: importable means "built"."""
