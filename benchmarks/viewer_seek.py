@@ -4,7 +4,7 @@
 
 Measures, on a generated 1080p GOP-250 H.264 video and on the shared media:
   seek, first frame shown   what the viewer shows first for a random frame i: the scrub
-                            proxy's frame i (360p JPEG) when the exact one needs a long decode
+                            proxy's frame i (360p, GOP 8) when the exact one needs a long decode
   seek, exact full-res      FrameReader.frame(i), the exact full-resolution frame
   step (next frame)         frame(i + 1) after a seek, decoder warm, no idle prefetch
   step, viewer (key held)   the viewer's FrameLoader thread: request(i + 1) every 33 ms (key
@@ -72,8 +72,6 @@ def build_proxy(path: Path, folder: Path):
 
 def measure_video(path: Path, proxy, seeks: int, steps: int,
                   seed: int = 1) -> dict[str, list[float]]:
-    from PySide6.QtGui import QImage
-
     from ambientpose_desktop.core.keypoints import COCO_17
     from ambientpose_desktop.gui.viewer.frame_loader import PROXY_ABOVE_FRAMES
     from ambientpose_desktop.pipeline.backends.fake import fake_people
@@ -89,7 +87,7 @@ def measure_video(path: Path, proxy, seeks: int, steps: int,
             people = fake_people(i, width, height)
             t = time.perf_counter()
             if reader.cost(i) > PROXY_ABOVE_FRAMES:
-                draw(QImage.fromData(proxy.jpeg(i), "JPG"), people)
+                draw(proxy.frame(i), people)
             else:
                 draw(reader.frame(i, "bgra"), people)
             out["first"].append(time.perf_counter() - t)

@@ -1,10 +1,12 @@
-"""A small all-intra copy of the video for instant scrubbing, written while the worker decodes.
+"""A small short-GOP copy of the video for instant scrubbing, written while the worker decodes.
 
 Seeking exactly in long-GOP H.264 means decoding from the previous keyframe: up to hundreds
-of milliseconds at 1080p. The worker decodes every frame anyway, so it also keeps each one
-as a small JPEG (``scrub.bin``, offsets in ``scrub.npy``): frame ``i`` of the proxy *is* frame
-``i`` of the video, at lower resolution, one file read and one JPEG decode away. The viewer
-shows it at once while the exact full-resolution frame is decoded, then swaps that in.
+of milliseconds at 1080p. The worker decodes every frame anyway, so it also encodes each one
+at 360p into ``scrub.mp4`` (H.264, a keyframe every 8 frames, no B-frames): frame ``i`` of the
+proxy *is* frame ``i`` of the video, at lower resolution, and any frame is at most 8 small
+decodes away (~1-2 ms). The viewer shows it at once while the exact full-resolution frame is
+decoded, then swaps that in. At ~2 KiB a frame it costs ~0.2 GB per hour of 30 fps video
+(JPEGs of the same size would take ~3 GB).
 
 Encoding runs on a thread of its own behind a bounded queue, like the rendered outputs.
 """
@@ -13,23 +15,24 @@ from __future__ import annotations
 
 import queue
 import threading
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 
-from ambientpose_desktop.core.atomic import atomic_path
-
-PROXY_DATA, PROXY_INDEX = "scrub.bin", "scrub.npy"
+PROXY_NAME = "scrub.mp4"
 PROXY_HEIGHT = 360
-_QUALITY = 80
+PROXY_GOP = 8
+# Proxy frame i is shown at i / RATE seconds: its timestamps name the frame, not the time.
+_RATE = Fraction(30)
 _DONE = object()
 
 
 def proxy_size(width: int, height: int) -> tuple[int, int]:
-    """Proxy frame size: at most ``PROXY_HEIGHT`` high, aspect kept, even width."""
-    if height <= PROXY_HEIGHT:
-        return width, height
-    return max(2, round(width * PROXY_HEIGHT / height / 2) * 2), PROXY_HEIGHT
+    """Proxy frame size: at most ``PROXY_HEIGHT`` high, aspect kept, even sides."""
+    if height > PROXY_HEIGHT:
+        width, height = round(width * PROXY_HEIGHT / height), PROXY_HEIGHT
+    return max(2, width - width % 2), max(2, height - height % 2)
 
 
 class ScrubProxyWriter:
@@ -37,9 +40,10 @@ class ScrubProxyWriter:
 
     def __init__(self, folder: Path) -> None:
         self._folder = Path(folder)
-        self._tmp = self._folder / f".{PROXY_DATA}.part"
-        self._fh = open(self._tmp, "wb")  # noqa: SIM115 - closed by finish/abort
-        self._offsets = [0]
+        self._tmp = self._folder / f".{PROXY_NAME}.part.mp4"
+        self._container = None
+        self._stream = None
+        self._count = 0
         self._queue: queue.Queue = queue.Queue(maxsize=16)
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._loop, name="scrub-proxy", daemon=True)
@@ -49,76 +53,118 @@ class ScrubProxyWriter:
         if self._error is None:
             self._queue.put(rgb)
 
-    def _loop(self) -> None:
+    def _open(self, width: int, height: int) -> None:
+        import av
+
+        self._container = av.open(str(self._tmp), mode="w", format="mp4")
+        stream = self._container.add_stream("libx264", rate=_RATE)
+        stream.width, stream.height = proxy_size(width, height)
+        stream.pix_fmt = "yuv420p"
+        stream.options = {"g": str(PROXY_GOP), "bf": "0", "crf": "30", "preset": "veryfast",
+                          "tune": "fastdecode"}
+        self._stream = stream
+
+    def _encode(self, rgb: np.ndarray) -> None:
+        import av
         import cv2
 
-        while (item := self._queue.get()) is not _DONE:
-            if self._error is not None:
-                continue
-            try:
-                width, height = proxy_size(item.shape[1], item.shape[0])
-                small = cv2.resize(item, (width, height), interpolation=cv2.INTER_AREA)
-                ok, data = cv2.imencode(".jpg", cv2.cvtColor(small, cv2.COLOR_RGB2BGR),
-                                        [cv2.IMWRITE_JPEG_QUALITY, _QUALITY])
-                if not ok:
-                    raise OSError("JPEG encoding failed")
-                self._fh.write(data.tobytes())
-                self._offsets.append(self._offsets[-1] + data.size)
-            except BaseException as exc:  # reported by finish(); the run itself goes on
-                self._error = exc
+        if self._container is None:
+            self._open(rgb.shape[1], rgb.shape[0])
+        size = (self._stream.width, self._stream.height)
+        small = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(small), format="rgb24")
+        frame.pts, frame.time_base = self._count, 1 / _RATE
+        for packet in self._stream.encode(frame):
+            self._container.mux(packet)
+        self._count += 1
 
-    def _join(self) -> None:
+    def _loop(self) -> None:
+        while (item := self._queue.get()) is not _DONE:
+            if self._error is None:
+                try:
+                    self._encode(item)
+                except BaseException as exc:  # reported by finish(); the run itself goes on
+                    self._error = exc
+
+    def _close(self) -> None:
         if self._thread.is_alive():
             self._queue.put(_DONE)
             self._thread.join()
-        self._fh.close()
+        if self._container is not None:
+            try:
+                if self._error is None:
+                    for packet in self._stream.encode():
+                        self._container.mux(packet)
+            finally:
+                self._container.close()
+                self._container = None
 
     def finish(self) -> list[str]:
-        """Move the proxy into place; returns its file names ([] if encoding failed)."""
-        self._join()
-        if self._error is not None:
+        """Move the proxy into place; returns its file name ([] if encoding failed)."""
+        try:
+            self._close()
+        except Exception as exc:  # the proxy is optional: never fail a run over it
+            self._error = exc
+        if self._error is not None or self._count == 0:
             self._tmp.unlink(missing_ok=True)
             return []
-        with atomic_path(self._folder / PROXY_INDEX) as tmp, open(tmp, "wb") as fh:
-            np.save(fh, np.asarray(self._offsets, np.int64))
-        self._tmp.replace(self._folder / PROXY_DATA)
-        return [PROXY_DATA, PROXY_INDEX]
+        self._tmp.replace(self._folder / PROXY_NAME)
+        return [PROXY_NAME]
 
     def abort(self) -> None:
-        self._join()
-        self._tmp.unlink(missing_ok=True)
+        try:
+            self._close()
+        finally:
+            self._tmp.unlink(missing_ok=True)
 
 
 class ScrubProxy:
-    """Read side: ``jpeg(i)`` is the JPEG of frame ``i``; ``open`` returns None without one.
+    """Read side: ``frame(i)`` is frame ``i`` at proxy size; ``open`` returns None without one.
 
     After ``--max-frames`` the proxy covers only the frames processed: ``len(proxy)``.
     """
 
-    def __init__(self, data: Path, offsets: np.ndarray) -> None:
-        self._fh = open(data, "rb")  # noqa: SIM115 - closed by close()
-        self._offsets = offsets
+    def __init__(self, container) -> None:
+        self._container = container
+        self._stream = container.streams.video[0]
+        self._frames = int(self._stream.frames)
         self._lock = threading.Lock()
 
     @classmethod
     def open(cls, folder: Path, frames: int) -> ScrubProxy | None:
-        folder = Path(folder)
-        data, index = folder / PROXY_DATA, folder / PROXY_INDEX
-        if not (data.exists() and index.exists()):
+        import av
+
+        path = Path(folder) / PROXY_NAME
+        if not path.exists():
             return None
-        offsets = np.load(index)
-        if len(offsets) - 1 > frames or int(offsets[-1]) != data.stat().st_size:
-            return None  # from another video or damaged: never show a wrong frame
-        return cls(data, offsets)
+        try:
+            container = av.open(str(path))
+        except (av.error.FFmpegError, OSError):
+            return None
+        proxy = cls(container) if container.streams.video else None
+        if proxy is None or not 0 < len(proxy) <= frames:
+            container.close()
+            return None  # damaged, or from a longer video: never show a wrong frame
+        return proxy
 
     def __len__(self) -> int:
-        return len(self._offsets) - 1
+        return self._frames
 
-    def jpeg(self, index: int) -> bytes:
-        start, end = int(self._offsets[index]), int(self._offsets[index + 1])
+    def frame(self, index: int, pixel_format: str = "bgra") -> np.ndarray:
+        """Frame ``index`` as an array (BGRA by default, as the viewer paints it)."""
+        if not 0 <= index < len(self):
+            raise IndexError(f"frame {index} outside the proxy's 0..{len(self) - 1}")
+        tick = self._stream.time_base
         with self._lock:
-            self._fh.seek(start)
-            return self._fh.read(end - start)
+            self._container.seek(round(index / _RATE / tick), stream=self._stream,
+                                 backward=True)
+            for frame in self._container.decode(self._stream):
+                at = round(frame.pts * tick * _RATE)
+                if at == index:
+                    return frame.to_ndarray(format=pixel_format)
+                if at > index:
+                    break
+        raise IndexError(f"frame {index} is missing from the proxy")
 
     def close(self) -> None:
-        self._fh.close()
+        self._container.close()

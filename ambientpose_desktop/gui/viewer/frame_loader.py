@@ -86,8 +86,10 @@ class FrameLoader(QObject):
         if (self.proxy is None or index >= len(self.proxy)
                 or self.reader.cost(index) <= PROXY_ABOVE_FRAMES):
             return None
-        image = QImage.fromData(self.proxy.jpeg(index), "JPG")
-        return None if image.isNull() else image
+        try:
+            return to_qimage(self.proxy.frame(index))
+        except (IndexError, OSError):  # a damaged proxy only costs the preview
+            return None
 
     def _deliver(self, index: int) -> None:
         image = self._ready.pop(index, None)
