@@ -205,3 +205,19 @@ def test_far_seek_shows_proxy_then_exact_frame(qtbot, processed_task):
         assert seen == [(target + 1, 1280, True)]
     finally:
         loader.close()
+
+
+def test_playback_keeps_to_the_clock(viewer, qtbot):
+    import time
+
+    fps = viewer.task.summary.source.fps  # 50: frames are skipped when decoding lags
+    shown = []
+    viewer.loader.frameReady.connect(lambda i, image, exact: shown.append(i))
+    started = time.perf_counter()
+    viewer.toggle_play()
+    qtbot.wait(1500)
+    viewer.toggle_play()
+    elapsed = time.perf_counter() - started
+    advanced = viewer.state.frame
+    assert 0.7 * fps * elapsed <= advanced <= 1.1 * fps * elapsed + 2
+    assert shown == sorted(shown) and shown[-1] == advanced  # in order, ending where it stopped
