@@ -221,3 +221,18 @@ def test_playback_keeps_to_the_clock(viewer, qtbot):
     advanced = viewer.state.frame
     assert 0.7 * fps * elapsed <= advanced <= 1.1 * fps * elapsed + 2
     assert shown == sorted(shown) and shown[-1] == advanced  # in order, ending where it stopped
+
+
+def test_show_viewer_opens_or_says_why_not(qtbot, processed_task, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from ambientpose_desktop.gui.viewer import show_viewer
+
+    said = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: said.append(text))
+    assert show_viewer(tmp_path) is None
+    assert said == [f"{tmp_path} has no results to show (summary.json is missing)"]
+    window = show_viewer(processed_task)
+    qtbot.addWidget(window)
+    assert window.isVisible() and window.state.frame_count == 205
+    window.close()

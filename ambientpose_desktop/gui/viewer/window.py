@@ -11,8 +11,16 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QImage, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
+from ambientpose_desktop.core.errors import AmbientPoseError
 from ambientpose_desktop.core.pose_series import next_change, track_ids
 from ambientpose_desktop.gui.viewer.canvas import FrameCanvas
 from ambientpose_desktop.gui.viewer.controls import OverlayControls
@@ -138,3 +146,16 @@ class ViewerWindow(QMainWindow):
         self._play_timer.stop()
         self.loader.close()
         super().closeEvent(event)
+
+
+def show_viewer(task_dir: Path, parent=None) -> ViewerWindow | None:
+    """Open the viewer on ``task_dir`` (the main window's ``resultsRequested``), or tell the
+    user in one line why it cannot open (no results yet, video moved, ...)."""
+    try:
+        window = ViewerWindow(task_dir, parent)
+    except AmbientPoseError as exc:
+        QMessageBox.warning(parent, "Cannot open the results", str(exc))
+        return None
+    window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    window.show()
+    return window
