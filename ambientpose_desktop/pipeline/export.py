@@ -126,11 +126,12 @@ def _write_rendered(summary: Summary, table: PoseTable, fmt: str, output: Path,
     stem = source_path.stem
     staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.", suffix=".part", dir=output.parent))
     total = source.info.frame_count
+    frames = source.frames()
     try:
         rendered = RenderedOutputs(staging, stem, kf, source.info.fps,
                                    video=fmt == "overlay-video", jpeg=fmt == "frames-jpeg")
         try:
-            for index, _, rgb in source.frames():
+            for index, _, rgb in frames:
                 if stop.is_set():
                     raise ExportCanceled("export canceled")
                 people = table.persons(index) if index < table.num_frames else []
@@ -144,6 +145,7 @@ def _write_rendered(summary: Summary, table: PoseTable, fmt: str, output: Path,
             raise
         _move_into_place(staging, names, output, fmt)
     finally:
+        frames.close()  # end the decoding generator before its container (PyAV crashes else)
         source.close()
         shutil.rmtree(staging, ignore_errors=True)
 
