@@ -30,13 +30,9 @@ def main(task_dir: str, out: str, frame: str = "40") -> int:
         app.processEvents()
         time.sleep(0.02)
     ok = window.grab().save(out)
-    print(platform_name(app), window.canvas.image_index, window.canvas.last_counts)
+    print(app.platformName(), window.canvas.image_index, window.canvas.last_counts)
     window.close()
     return 0 if ok and window.canvas.image_index == int(frame) else 1
-
-
-def platform_name(app) -> str:
-    return app.platformName()
 
 
 if __name__ == "__main__":
