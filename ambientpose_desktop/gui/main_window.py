@@ -69,7 +69,7 @@ COLUMN_WIDTHS = {"File": 260, "Status": 100, "Progress": 170, "FPS": 60, "ETA": 
 
 
 class MainWindow(QMainWindow):
-    resultsRequested = Signal(str)  # task id: open the viewer on it (wired by the lead)
+    resultsRequested = Signal(str)  # task id: open the viewer on it
     intakeFinished = Signal(int)  # tasks added by the last drop / Add…
 
     def __init__(self, repo: TaskRepository, artefacts: ArtefactStore, runner: QtTaskRunner,
@@ -107,6 +107,7 @@ class MainWindow(QMainWindow):
         self._make_menus(server)
         self._make_toolbar()
         self._connect()
+        self.resultsRequested.connect(self.show_results)
         self.runner.set_paused(settings.queue_paused)
         self._sync_queue_action()
         self._refresh_counts()
@@ -348,6 +349,17 @@ class MainWindow(QMainWindow):
         done = [t for t in self.selected_tasks() if t.status == TaskStatus.SUCCESS]
         if done:
             self.resultsRequested.emit(done[0].id)
+
+    def show_results(self, task_id: str) -> QWidget | None:
+        """Open the viewer on a finished task (imported on first use: it loads PyAV, NumPy
+        and pyqtgraph, which the window does not need to start)."""
+        from ambientpose_desktop.gui.viewer import show_viewer
+
+        task = self.repo.find(task_id)
+        if task is None:
+            return None
+        folder = Path(task.output_dir) if task.output_dir else self.artefacts.task_dir(task.id)
+        return show_viewer(folder, self)
 
     def cancel_selected(self) -> None:
         for task in self.selected_tasks():

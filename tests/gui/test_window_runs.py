@@ -8,6 +8,7 @@ import signal
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QWidget
 
 from ambientpose_desktop.core.tasks import TaskStatus
 from ambientpose_desktop.gui.task_model import PROGRESS, PROGRESS_ROLE, STATUS
@@ -49,6 +50,10 @@ def test_task_runs_to_success_and_the_row_follows(make_window, qtbot):
         index = window.proxy.mapFromSource(window.model.index(row, 0))
         window.table.doubleClicked.emit(index)
     assert requested.args == [task.id]
+    viewer = next(w for w in window.findChildren(QWidget) if type(w).__name__ == "ViewerWindow")
+    qtbot.waitUntil(viewer.isVisible)
+    assert len(viewer.loader) == 5 and viewer.task.folder == window.artefacts.task_dir(task.id)
+    viewer.close()
 
 
 def test_worker_error_shows_with_its_traceback_one_click_away(make_window, qtbot, answered):
