@@ -18,6 +18,13 @@ from ambientpose_desktop.core.errors import AmbientPoseError
 SUBCOMMANDS = ("gui", "detect", "tasks", "serve", "token", "check_alphapose", "export")
 
 
+def missing_extra(exc: ImportError, what: str, extra: str) -> int:
+    """One line saying which install extra brings the missing module; usage exit code."""
+    print(f"error: {what} needs the {extra} extra ({exc.name} is missing): "
+          f"pip install 'ambientpose-desktop[{extra}]'", file=sys.stderr)
+    return 2
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ambientpose", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"ambientpose {__version__}")

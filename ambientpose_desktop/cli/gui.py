@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import sys
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -16,9 +15,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         from ambientpose_desktop.gui.app import main as gui_main
     except ImportError as exc:
-        print(f"error: the window needs the GUI extra ({exc.name} is missing): "
-              "pip install 'ambientpose-desktop[app]'", file=sys.stderr)
-        return 2
+        from ambientpose_desktop.cli import missing_extra
+
+        return missing_extra(exc, "the window", "app")
     return gui_main(_server_factory())
 
 
