@@ -15,7 +15,15 @@ from ambientpose_desktop import __version__
 from ambientpose_desktop.core.errors import AmbientPoseError
 
 # Modules of this package that each define ``add_parser(subparsers)``; order = --help order.
-SUBCOMMANDS = ("gui", "detect", "tasks", "serve", "token", "check_alphapose", "about")
+SUBCOMMANDS = ("gui", "detect", "tasks", "serve", "token", "check_alphapose", "export",
+               "about")
+
+
+def missing_extra(exc: ImportError, what: str, extra: str) -> int:
+    """One line saying which install extra brings the missing module; usage exit code."""
+    print(f"error: {what} needs the {extra} extra ({exc.name} is missing): "
+          f"pip install 'ambientpose-desktop[{extra}]'", file=sys.stderr)
+    return 2
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import sys
+import importlib.util
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -15,9 +15,23 @@ def run(args: argparse.Namespace) -> int:
     try:
         from ambientpose_desktop.gui.app import main as gui_main
     except ImportError as exc:
-        print(f"error: the window needs the GUI extra ({exc.name} is missing): "
-              "pip install 'ambientpose-desktop[app]'", file=sys.stderr)
-        return 2
-    return gui_main()
+        from ambientpose_desktop.cli import missing_extra
+
+        return missing_extra(exc, "the window", "app")
+    return gui_main(_server_factory())
 
 
+def _server_factory():
+    """What builds the embedded server for the window's Server menu, or ``None`` without the
+    server extra. Only looked up here: importing it loads FastAPI, which the window defers to
+    the first Start. The composition root is the one place that knows both sides."""
+    if importlib.util.find_spec("fastapi") is None or \
+            importlib.util.find_spec("ambientpose_desktop.server.embedded") is None:
+        return None
+
+    def make(repo, artefacts, runner, settings):
+        from ambientpose_desktop.server.embedded import EmbeddedServer
+
+        return EmbeddedServer(repo, artefacts, runner, settings=settings)
+
+    return make

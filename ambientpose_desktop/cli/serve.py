@@ -40,9 +40,9 @@ def run(args: argparse.Namespace) -> int:
         from ambientpose_desktop.server.auth import TokenStore
         from ambientpose_desktop.server.threaded import base_url, bind_socket, server_config
     except ImportError as exc:
-        print(f"error: serving needs the server extra ({exc.name} is missing): "
-              "pip install 'ambientpose-desktop[server]'", file=sys.stderr)
-        return 2
+        from ambientpose_desktop.cli import missing_extra
+
+        return missing_extra(exc, "serving", "server")
     from ambientpose_desktop.core.logs import setup_logging
     from ambientpose_desktop.core.paths import app_paths
     from ambientpose_desktop.store import open_store

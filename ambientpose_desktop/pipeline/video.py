@@ -55,6 +55,10 @@ class VideoSource:
         self._stream = self._container.streams.video[0]
         self._stream.thread_type = "AUTO"
         self.info = self._read_info()
+        # What each decoded frame was, for the viewer's frame index (pipeline/frame_index.py).
+        self.time_base = float(self._stream.time_base or 0)
+        self.decoded_pts: list[int | None] = []
+        self.decoded_keyframe: list[bool] = []
 
     def _read_info(self) -> SourceInfo:
         stream = self._stream
@@ -83,6 +87,8 @@ class VideoSource:
             for frame in self._container.decode(self._stream):
                 t = float(frame.time) if frame.time is not None else index / (self.info.fps or 1)
                 first = t if first is None else first
+                self.decoded_pts.append(frame.pts)
+                self.decoded_keyframe.append(bool(frame.key_frame))
                 yield index, t - first, frame.to_ndarray(format="rgb24")
                 index += 1
                 if max_frames is not None and index >= max_frames:

@@ -21,6 +21,7 @@ from loguru import logger
 from ambientpose_desktop.core.errors import DecodeError, InputError, OutputError
 from ambientpose_desktop.core.events import Progress, Started
 from ambientpose_desktop.core.keypoints import get_format
+from ambientpose_desktop.core.pose_table import TABLE_NAME, PoseTable
 from ambientpose_desktop.core.poses import FramePoses
 from ambientpose_desktop.core.results import write_alphapose
 from ambientpose_desktop.core.summary import SourceInfo, Summary
@@ -52,6 +53,7 @@ class DetectJob:
     max_frames: int | None = None
     overlay_video: bool = False
     frames_jpeg: bool = False
+    scrub_proxy: bool = True  # small JPEG copy of each frame for the viewer (scrub_proxy.py)
     options: dict[str, Any] = field(default_factory=dict)
     task_id: str = ""
 
@@ -127,6 +129,11 @@ def run(job: DetectJob, sink: EventSink, stop: threading.Event) -> Summary:
                                args=(source, job.max_frames, frames_in, stop, timings))
     rendered = RenderedOutputs(job.output, Path(job.input).stem, fmt, info.fps,
                                video=job.overlay_video, jpeg=job.frames_jpeg)
+    proxy = None
+    if job.scrub_proxy and info.kind == "video":
+        from ambientpose_desktop.pipeline.scrub_proxy import ScrubProxyWriter
+
+        proxy = ScrubProxyWriter(job.output)
     results: list[FramePoses] = []
     decode_error: DecodeError | None = None
     loop_start = time.perf_counter()
@@ -149,6 +156,8 @@ def run(job: DetectJob, sink: EventSink, stop: threading.Event) -> Summary:
                         persons = tracker.update(persons, ts)
                     results.append(FramePoses(index, ts, persons))
                     rendered.add(image, persons)
+                    if proxy is not None:
+                        proxy.add(image)
                 done = len(results)
                 fps = done / max(time.perf_counter() - loop_start, 1e-9)
                 eta = (total - done) / fps if total and fps else None
@@ -161,9 +170,13 @@ def run(job: DetectJob, sink: EventSink, stop: threading.Event) -> Summary:
         if tracker is not None:
             tracker.finish()
         outputs = rendered.finish(stop)
+        if proxy is not None:
+            outputs += proxy.finish()
     except BaseException:
         stop.set()
         rendered.abort()
+        if proxy is not None:
+            proxy.abort()
         raise
     finally:
         decoder.join(timeout=5)
@@ -174,6 +187,10 @@ def run(job: DetectJob, sink: EventSink, stop: threading.Event) -> Summary:
         raise InputError(f"{Path(job.input).name} contains no decodable frames")
     if not job.max_frames or len(results) < job.max_frames:
         info.frame_count = len(results)  # exact: what decoding produced, not the header's claim
+        if decode_error is None and info.kind == "video":
+            from ambientpose_desktop.pipeline.frame_index import save_decoded_index
+
+            outputs += save_decoded_index(source, job.output, len(results))
     info.timestamps = [round(f.timestamp, 6) for f in results]
     if len(results) > 1 and info.kind == "video":
         info.duration_s = round(results[-1].timestamp + 1.0 / (info.fps or 1.0), 6)
@@ -182,6 +199,7 @@ def run(job: DetectJob, sink: EventSink, stop: threading.Event) -> Summary:
     timings["fps"] = len(results) / max(time.perf_counter() - loop_start, 1e-9)
     names = info.frame_names if info.kind == "images" else None
     write_alphapose(job.output / "pose.json", results, names)
+    PoseTable.from_frames(results, fmt.num_keypoints).save(job.output / TABLE_NAME)
     summary = Summary(
         source=info, keypoint_format=fmt.name, backend=backend.name, device=backend.device,
         params=job.params(), frames_processed=len(results),
@@ -189,7 +207,7 @@ def run(job: DetectJob, sink: EventSink, stop: threading.Event) -> Summary:
         tracks=len({p.idx for f in results for p in f.persons}),
         timings={k: round(v, 4) for k, v in timings.items()},
         warnings=[str(decode_error)] if decode_error else [],
-        outputs=["pose.json", "summary.json", *outputs],
+        outputs=["pose.json", TABLE_NAME, "summary.json", *outputs],
         python=sys.executable,
     )
     summary.write(job.output / "summary.json")

@@ -3,6 +3,7 @@ frozen app alike, optionally with another Python interpreter (e.g. an AlphaPose 
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import sys
@@ -75,6 +76,21 @@ def _leave_the_bundle(env: dict[str, str]) -> None:
     for key in [k for k in env if k.startswith("_PYI_")]:
         del env[key]
     env["PYINSTALLER_RESET_ENVIRONMENT"] = "1"
+
+
+# Workers keep every core busy; at a lower priority they leave the window (and the server)
+# responsive instead of starving it, and lose almost nothing when the machine is otherwise idle.
+WORKER_NICE = 10
+
+
+def lower_priority(pid: int) -> None:
+    """Run the just-started worker ``pid`` at ``WORKER_NICE`` (Unix; elsewhere a no-op).
+
+    Called right after the start, while the worker's interpreter is still loading: the threads
+    it creates later inherit the priority."""
+    if hasattr(os, "setpriority"):
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, pid, WORKER_NICE)
 
 
 def gpu_count() -> int:

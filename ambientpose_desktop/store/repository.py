@@ -33,7 +33,8 @@ def default_runner_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def _runner_pid_alive(runner_id: str | None, is_alive: Callable[[int], bool]) -> bool:
+def runner_pid_alive(runner_id: str | None, is_alive: Callable[[int], bool]) -> bool:
+    """True if ``runner_id`` names another live process on this machine."""
     host, _, pid = (runner_id or "").rpartition(":")
     if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
         return False
@@ -232,7 +233,7 @@ class TaskRepository:
         for task in self.list(status=TaskStatus.RUNNING):
             if task.worker_pid and is_alive(task.worker_pid):
                 continue
-            if _runner_pid_alive(task.runner_id, is_alive):
+            if runner_pid_alive(task.runner_id, is_alive):
                 continue  # claimed by a live runner that has not launched its worker yet
             recovered.append(self.set_status(
                 task.id, TaskStatus.FAILED,

@@ -55,3 +55,12 @@ def test_about_shows_the_app_icon_when_the_app_has_one(qtbot):
     plain = AboutDialog()
     qtbot.addWidget(plain)
     assert all(label.pixmap().isNull() for label in plain.findChildren(QLabel))
+
+
+def test_help_about_opens_the_dialog_over_the_window(make_window, monkeypatch):
+    window = make_window()
+    shown = []
+    monkeypatch.setattr(AboutDialog, "exec", lambda self: shown.append(self) or 0)
+    window.about_action.trigger()
+    assert len(shown) == 1 and shown[0].parent() is window
+    assert about.application_version() in shown[0].title_label.text()

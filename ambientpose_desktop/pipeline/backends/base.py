@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ambientpose_desktop.core.errors import InputError
-from ambientpose_desktop.core.poses import Person
+
+if TYPE_CHECKING:  # listing backends (the window's start, ``--help``) must not load numpy
+    import numpy as np
+
+    from ambientpose_desktop.core.poses import Person
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,124 @@
+"""Pose results as flat NumPy arrays: opens in well under a second, frame lookup in O(1).
+
+``pose.json`` is the interchange format (AlphaPose's), but parsing an hour of it takes many
+seconds. The worker therefore also writes ``pose.npz`` beside it: every person of every frame
+is one row, and ``offsets[i]:offsets[i + 1]`` are the rows of frame ``i``. The viewer and the
+exporters read this; ``pose.json`` is converted once for tasks that predate it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ambientpose_desktop.core.atomic import atomic_write_bytes
+from ambientpose_desktop.core.poses import FramePoses, Person
+from ambientpose_desktop.core.results import from_alphapose
+from ambientpose_desktop.core.summary import Summary
+
+TABLE_NAME = "pose.npz"
+_VERSION = 1
+
+
+@dataclass
+class PoseTable:
+    """All people of all frames; row ``r`` is one person in one frame."""
+
+    offsets: np.ndarray  # (frames + 1,) int64
+    keypoints: np.ndarray  # (rows, K, 3) float32: x, y, score
+    boxes: np.ndarray  # (rows, 4) float32: x, y, w, h
+    scores: np.ndarray  # (rows,) float32
+    idx: np.ndarray  # (rows,) int32: track id, -1 if untracked
+    _frame_of_row: np.ndarray | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def num_frames(self) -> int:
+        return len(self.offsets) - 1
+
+    @property
+    def num_keypoints(self) -> int:
+        return self.keypoints.shape[1]
+
+    def rows(self, frame: int) -> slice:
+        return slice(int(self.offsets[frame]), int(self.offsets[frame + 1]))
+
+    def count(self, frame: int) -> int:
+        return int(self.offsets[frame + 1] - self.offsets[frame])
+
+    def persons(self, frame: int) -> list[Person]:
+        rows = self.rows(frame)
+        return [
+            Person(keypoints=self.keypoints[r], box=tuple(float(v) for v in self.boxes[r]),
+                   score=float(self.scores[r]), idx=int(self.idx[r]))
+            for r in range(rows.start, rows.stop)
+        ]
+
+    def frames(self, timestamps: Sequence[float] | None = None) -> Iterator[FramePoses]:
+        for i in range(self.num_frames):
+            ts = float(timestamps[i]) if timestamps is not None and i < len(timestamps) else 0.0
+            yield FramePoses(i, ts, self.persons(i))
+
+    def frame_of_row(self) -> np.ndarray:
+        """Frame index of every row, (rows,) int64 (computed once)."""
+        if self._frame_of_row is None:
+            self._frame_of_row = np.repeat(np.arange(self.num_frames), np.diff(self.offsets))
+        return self._frame_of_row
+
+    @classmethod
+    def from_frames(cls, frames: Sequence[FramePoses], num_keypoints: int) -> PoseTable:
+        counts = [len(f.persons) for f in frames]
+        people = [p for f in frames for p in f.persons]
+        offsets = np.zeros(len(frames) + 1, np.int64)
+        np.cumsum(counts, out=offsets[1:])
+        keypoints = np.zeros((len(people), num_keypoints, 3), np.float32)
+        for r, person in enumerate(people):
+            keypoints[r] = person.keypoints[:num_keypoints]
+        return cls(
+            offsets=offsets, keypoints=keypoints,
+            boxes=np.asarray([p.box for p in people], np.float32).reshape(-1, 4),
+            scores=np.asarray([p.score for p in people], np.float32),
+            idx=np.asarray([p.idx for p in people], np.int32),
+        )
+
+    def save(self, path: Path) -> None:
+        """Write uncompressed ``.npz`` atomically (uncompressed: loading is a plain read)."""
+        buffer = io.BytesIO()
+        np.savez(buffer, version=np.int32(_VERSION), offsets=self.offsets,
+                 keypoints=self.keypoints, boxes=self.boxes, scores=self.scores, idx=self.idx)
+        atomic_write_bytes(path, buffer.getvalue())
+
+    @classmethod
+    def load(cls, path: Path) -> PoseTable:
+        with np.load(path, allow_pickle=False) as data:
+            if int(data["version"]) != _VERSION:
+                raise ValueError(f"{path.name}: unsupported version {int(data['version'])}")
+            return cls(**{name: data[name] for name in
+                          ("offsets", "keypoints", "boxes", "scores", "idx")})
+
+
+def load_task_table(task_dir: Path, summary: Summary) -> PoseTable:
+    """The results of a task folder: ``pose.npz`` if present and current, else ``pose.json``
+    (then the table is saved for next time when the folder is writable)."""
+    from ambientpose_desktop.core.keypoints import get_format
+
+    task_dir = Path(task_dir)
+    table_path, json_path = task_dir / TABLE_NAME, task_dir / "pose.json"
+    frames = summary.frames_processed  # less than the video's frames after --max-frames
+    if table_path.exists() and (not json_path.exists()
+                                or table_path.stat().st_mtime >= json_path.stat().st_mtime):
+        table = PoseTable.load(table_path)
+        if table.num_frames == frames:
+            return table
+    entries = json.loads(json_path.read_text(encoding="utf-8"))
+    names = summary.source.frame_names if summary.source.kind == "images" else None
+    table = PoseTable.from_frames(from_alphapose(entries, num_frames=frames, names=names),
+                                  get_format(summary.keypoint_format).num_keypoints)
+    with contextlib.suppress(OSError):  # a read-only folder still opens, only slower next time
+        table.save(table_path)
+    return table

@@ -1,0 +1,175 @@
+"""The Export dialog: format, path, overwrite confirmation, progress and Cancel.
+
+The export itself is ``pipeline.export.export_task`` (the same as ``ambientpose export``), run
+on a thread so the window stays responsive; signals bring progress back to the GUI thread.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+)
+
+from ambientpose_desktop.core.errors import AmbientPoseError
+from ambientpose_desktop.pipeline.export import (
+    DEFAULT_NAMES,
+    EXPORT_FORMATS,
+    ExportCanceled,
+    export_task,
+)
+
+FORMAT_TITLES = {
+    "alphapose": "Pose JSON (AlphaPose format)",
+    "coco": "COCO keypoint results (JSON)",
+    "csv": "CSV (one row per frame and person)",
+    "overlay-video": "Overlay video (MP4)",
+    "frames-jpeg": "Frames and overlay JPEG folders",
+}
+
+
+class ExportJob(QObject):
+    """One export on a thread; exactly one of ``done``, ``failed``, ``canceled`` fires."""
+
+    progressed = Signal(int, int)
+    done = Signal(str)
+    failed = Signal(str)
+    canceled = Signal()
+
+    def __init__(self, task_dir: Path, fmt: str, output: Path, overwrite: bool) -> None:
+        super().__init__()
+        self.cancel_event = threading.Event()
+        self._args = (task_dir, fmt, output, overwrite)
+        self._thread = threading.Thread(target=self._run, name="export", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def cancel(self) -> None:
+        self.cancel_event.set()
+
+    def _run(self) -> None:
+        task_dir, fmt, output, overwrite = self._args
+        try:
+            export_task(task_dir, fmt, output, overwrite=overwrite,
+                        progress=self.progressed.emit, cancel=self.cancel_event)
+        except ExportCanceled:
+            self.canceled.emit()
+        except AmbientPoseError as exc:
+            self.failed.emit(str(exc))
+        except Exception as exc:  # shown as one line; never a traceback in a dialog
+            self.failed.emit(f"export failed: {exc}")
+        else:
+            self.done.emit(str(output))
+
+
+class ExportDialog(QDialog):
+    ended = Signal(str)  # the message shown when an export finished, failed or was canceled
+
+    def __init__(self, task_dir: Path, parent=None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Export results")
+        self.task_dir = Path(task_dir)
+        self.job: ExportJob | None = None
+        self.format_box = QComboBox()
+        for fmt in EXPORT_FORMATS:
+            self.format_box.addItem(FORMAT_TITLES[fmt], fmt)
+        self.path_edit = QLineEdit()
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse)
+        path_row = QHBoxLayout()
+        path_row.addWidget(self.path_edit, 1)
+        path_row.addWidget(browse)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.status = QLabel("")
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.export_button = self.buttons.addButton(
+            "Export", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.buttons.accepted.connect(self.start)
+        self.buttons.rejected.connect(self._cancel_or_close)
+        form = QFormLayout()
+        form.addRow("Format", self.format_box)
+        form.addRow("Save to", path_row)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status)
+        layout.addWidget(self.buttons)
+        self.format_box.currentIndexChanged.connect(self._suggest_path)
+        self._suggest_path()
+        self.resize(560, 0)
+
+    @property
+    def fmt(self) -> str:
+        return self.format_box.currentData()
+
+    def _suggest_path(self) -> None:
+        current = Path(self.path_edit.text()) if self.path_edit.text() else self.task_dir
+        folder = current.parent if self.path_edit.text() else self.task_dir
+        self.path_edit.setText(str(folder / DEFAULT_NAMES[self.fmt]))
+
+    def _browse(self) -> None:
+        if self.fmt == "frames-jpeg":
+            path = QFileDialog.getExistingDirectory(self, "Export into folder",
+                                                    str(Path(self.path_edit.text()).parent))
+        else:
+            path, _ = QFileDialog.getSaveFileName(self, "Export to", self.path_edit.text())
+        if path:
+            self.path_edit.setText(path)
+
+    def confirm_overwrite(self, output: Path) -> bool:
+        """Ask before replacing an existing file or folder (tests replace this method)."""
+        answer = QMessageBox.question(self, "Replace?",
+                                      f"{output} already exists. Replace it?")
+        return answer == QMessageBox.StandardButton.Yes
+
+    def start(self) -> None:
+        output = Path(self.path_edit.text()).expanduser()
+        if not self.path_edit.text().strip():
+            self.status.setText("Choose where to save the export.")
+            return
+        overwrite = output.exists()
+        if overwrite and not self.confirm_overwrite(output):
+            return
+        self.job = ExportJob(self.task_dir, self.fmt, output, overwrite)
+        self.job.progressed.connect(self._progressed)
+        self.job.done.connect(lambda path: self._finished(f"Saved {path}"))
+        self.job.failed.connect(self._finished)
+        self.job.canceled.connect(lambda: self._finished("Export canceled; nothing was written."))
+        self.export_button.setEnabled(False)
+        self.format_box.setEnabled(False)
+        self.status.setText("Exporting…")
+        self.job.start()
+
+    def _progressed(self, done: int, total: int) -> None:
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+
+    def _finished(self, message: str) -> None:
+        self.job = None
+        self.status.setText(message)
+        self.export_button.setEnabled(True)
+        self.format_box.setEnabled(True)
+        self.ended.emit(message)
+
+    def _cancel_or_close(self) -> None:
+        if self.job is not None:
+            self.job.cancel()
+        else:
+            self.reject()

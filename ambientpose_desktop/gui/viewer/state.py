@@ -1,0 +1,59 @@
+"""What the viewer shows, apart from the widgets that show it: frame and overlay options.
+
+Controls change the state; the canvas, timeline and plots observe it. Tests drive it directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from PySide6.QtCore import QObject, Signal
+
+
+@dataclass(frozen=True)
+class OverlayOptions:
+    skeleton: bool = True
+    keypoints: bool = True
+    boxes: bool = True
+    labels: bool = True
+    threshold: float = 0.3  # keypoints scoring below this are not drawn
+    hidden: frozenset[int] = field(default_factory=frozenset)  # track ids not drawn
+
+
+class ViewerState(QObject):
+    frameChanged = Signal(int)
+    optionsChanged = Signal(object)  # OverlayOptions
+
+    def __init__(self, frame_count: int, parent=None) -> None:
+        super().__init__(parent)
+        self.frame_count = frame_count
+        self._frame = 0
+        self._options = OverlayOptions()
+
+    @property
+    def frame(self) -> int:
+        return self._frame
+
+    @property
+    def options(self) -> OverlayOptions:
+        return self._options
+
+    def seek(self, frame: int) -> None:
+        frame = max(0, min(int(frame), self.frame_count - 1))
+        if frame != self._frame:
+            self._frame = frame
+            self.frameChanged.emit(frame)
+
+    def step(self, delta: int) -> None:
+        self.seek(self._frame + delta)
+
+    def set_options(self, **changes) -> None:
+        options = replace(self._options, **changes)
+        if options != self._options:
+            self._options = options
+            self.optionsChanged.emit(options)
+
+    def set_track_visible(self, track: int, visible: bool) -> None:
+        hidden = set(self._options.hidden)
+        (hidden.discard if visible else hidden.add)(track)
+        self.set_options(hidden=frozenset(hidden))

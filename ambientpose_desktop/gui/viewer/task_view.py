@@ -1,0 +1,36 @@
+"""A finished task as the viewer needs it: summary, results table, keypoint format, video."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ambientpose_desktop.core.errors import InputError
+from ambientpose_desktop.core.keypoints import KeypointFormat, get_format
+from ambientpose_desktop.core.pose_table import PoseTable, load_task_table
+from ambientpose_desktop.core.summary import Summary
+
+
+@dataclass
+class TaskView:
+    folder: Path
+    summary: Summary
+    table: PoseTable
+    fmt: KeypointFormat
+
+    @property
+    def video(self) -> Path:
+        return Path(self.summary.source.path)
+
+    @classmethod
+    def open(cls, folder: Path) -> TaskView:
+        folder = Path(folder)
+        if not (folder / "summary.json").exists():
+            raise InputError(f"{folder} has no results to show (summary.json is missing)")
+        summary = Summary.read(folder / "summary.json")
+        if summary.source.kind != "video":
+            raise InputError("the viewer shows videos; this task processed an image folder")
+        if not Path(summary.source.path).exists():
+            raise InputError(f"the video {summary.source.path} is gone; it is needed to view")
+        return cls(folder, summary, load_task_table(folder, summary),
+                   get_format(summary.keypoint_format))

@@ -1,0 +1,65 @@
+"""Slider, frame number, timecode and play button under the video, bound to ``ViewerState``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QSpinBox, QToolButton, QWidget
+
+from ambientpose_desktop.gui.viewer.state import ViewerState
+
+
+def timecode(seconds: float) -> str:
+    """``H:MM:SS.mmm`` (hours only when there are any)."""
+    millis = round(max(seconds, 0.0) * 1000)
+    h, rest = divmod(millis, 3_600_000)
+    m, rest = divmod(rest, 60_000)
+    s, ms = divmod(rest, 1000)
+    return f"{h}:{m:02d}:{s:02d}.{ms:03d}" if h else f"{m:02d}:{s:02d}.{ms:03d}"
+
+
+class Timeline(QWidget):
+    playToggled = Signal()
+
+    def __init__(self, state: ViewerState, timestamps: Sequence[float], fps: float,
+                 parent=None) -> None:
+        super().__init__(parent)
+        self._state, self._timestamps, self._fps = state, timestamps, fps or 30.0
+        last = state.frame_count - 1
+        self.play_button = QToolButton(text="▶")
+        self.play_button.setToolTip("Play / pause (Space)")
+        self.play_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.play_button.clicked.connect(self.playToggled)
+        self.slider = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=last)
+        self.slider.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # arrow keys belong to the window
+        self.slider.valueChanged.connect(state.seek)
+        self.spin = QSpinBox(minimum=0, maximum=last)
+        self.spin.setKeyboardTracking(False)
+        self.spin.valueChanged.connect(state.seek)
+        self.time_label = QLabel()
+        self.time_label.setMinimumWidth(190)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(6, 2, 6, 2)
+        for widget in (self.play_button, self.slider, QLabel("frame"), self.spin,
+                       self.time_label):
+            layout.addWidget(widget)
+        layout.setStretch(1, 1)
+        state.frameChanged.connect(self._show)
+        self._show(state.frame)
+
+    def seconds(self, frame: int) -> float:
+        if frame < len(self._timestamps):
+            return float(self._timestamps[frame])
+        return frame / self._fps
+
+    def _show(self, frame: int) -> None:
+        for widget in (self.slider, self.spin):
+            widget.blockSignals(True)
+            widget.setValue(frame)
+            widget.blockSignals(False)
+        total = timecode(self.seconds(self._state.frame_count - 1))
+        self.time_label.setText(f"{timecode(self.seconds(frame))} / {total}")
+
+    def set_playing(self, playing: bool) -> None:
+        self.play_button.setText("⏸" if playing else "▶")

@@ -1,0 +1,55 @@
+"""What the user can do to a task, as plain functions: the window's menus, shortcuts and context
+menu call these, and the server can too, so cancel / retry / remove mean the same everywhere."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+from pathlib import Path
+
+from ambientpose_desktop.core.tasks import InvalidTransition, TaskStatus
+from ambientpose_desktop.runner.protocol import TaskRunner, signal_foreign_worker
+from ambientpose_desktop.store.artefacts import ArtefactStore
+from ambientpose_desktop.store.repository import TaskNotFound, TaskRepository
+
+
+def cancel_task(repo: TaskRepository, runner: TaskRunner, task_id: str) -> bool:
+    """Stop a running task or drop a pending one; ``False`` when it had already ended."""
+    try:
+        task = repo.get(task_id)
+    except TaskNotFound:
+        return False
+    if task.status == TaskStatus.RUNNING:
+        return runner.cancel(task_id) or signal_foreign_worker(task)
+    if task.status == TaskStatus.PENDING:
+        try:
+            repo.set_status(task_id, TaskStatus.CANCELED)
+        except InvalidTransition:  # claimed in the meantime: stop the worker instead
+            return runner.cancel(task_id)
+        return True
+    return False
+
+
+def retry_task(repo: TaskRepository, runner: TaskRunner, task_id: str) -> bool:
+    """Queue a finished task again; ``False`` when it is still pending or running."""
+    try:
+        repo.retry(task_id)
+    except (TaskNotFound, InvalidTransition):
+        return False
+    runner.wake()
+    return True
+
+
+def remove_task(repo: TaskRepository, artefacts: ArtefactStore, runner: TaskRunner,
+                task_id: str) -> None:
+    """Forget a task and delete its results; a running one is canceled first."""
+    task = repo.find(task_id)
+    if task is None:
+        return
+    cancel_task(repo, runner, task_id)
+    with contextlib.suppress(TaskNotFound):
+        repo.delete(task_id)
+    artefacts.delete(task_id)
+    # Results written to a user-chosen folder live in <folder>/<task id>/: only that goes.
+    if task.output_dir and Path(task.output_dir).name == task_id:
+        shutil.rmtree(task.output_dir, ignore_errors=True)

@@ -1,0 +1,60 @@
+"""Recovery at start: tasks of a dead runner fail as "interrupted"; its orphaned workers stop;
+a live runner's tasks are left alone."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+
+from ambientpose_desktop.core.tasks import TaskStatus
+from ambientpose_desktop.runner.command import detect_arguments, worker_program
+from ambientpose_desktop.runner.recovery import recover_on_start
+from ambientpose_desktop.store.settings import AppSettings
+from tests.conftest import media_path
+
+
+def _exited_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def _running_task(store, runner_pid: int):
+    repo, artefacts = store
+    params = AppSettings(backend="fake").task_params(backend_options={"delay_s": 0.3})
+    task = repo.create(media_path("videos/openpose_video.avi"), params)
+    repo.claim_next(runner_id=f"{socket.gethostname()}:{runner_pid}")
+    out = artefacts.task_dir(task.id, create=True)
+    worker = subprocess.Popen(worker_program() + detect_arguments(task.id, task.input_path, out,
+                                                                  task.task_params),
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    assert '"started"' in worker.stdout.readline()  # the worker is up and working
+    repo.set_worker(task.id, worker.pid, str(out))
+    return task, worker
+
+
+def test_orphaned_worker_of_a_dead_runner_is_stopped_and_its_task_failed(store):
+    repo, _ = store
+    task, worker = _running_task(store, runner_pid=_exited_pid())
+    try:
+        recovered = recover_on_start(repo)
+        assert [t.id for t in recovered] == [task.id]
+        assert worker.wait(10) == 143  # stopped by SIGTERM, cleanly
+    finally:
+        worker.kill()
+    row = repo.get(task.id)
+    assert row.status == TaskStatus.FAILED and row.error.startswith("interrupted")
+
+
+def test_a_live_runners_task_is_left_alone(store):
+    repo, _ = store
+    live_runner = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    task, worker = _running_task(store, runner_pid=live_runner.pid)
+    try:
+        assert recover_on_start(repo, wait_s=0.5) == []
+        assert worker.poll() is None
+        assert repo.get(task.id).status == TaskStatus.RUNNING
+    finally:
+        worker.kill()
+        live_runner.kill()

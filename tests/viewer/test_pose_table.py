@@ -1,0 +1,55 @@
+"""pose.npz: same people as pose.json, O(1) frame lookup, rebuilt when missing or stale."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+
+from ambientpose_desktop.core.pose_table import TABLE_NAME, PoseTable, load_task_table
+from ambientpose_desktop.core.results import read_alphapose
+from ambientpose_desktop.core.summary import Summary
+
+
+def test_worker_writes_table_equal_to_json(processed_task):
+    summary = Summary.read(processed_task / "summary.json")
+    assert TABLE_NAME in summary.outputs
+    table = PoseTable.load(processed_task / TABLE_NAME)
+    frames = read_alphapose(processed_task / "pose.json", num_frames=summary.frames_processed)
+    assert table.num_frames == len(frames) == 60
+    for frame in frames:
+        people = table.persons(frame.index)
+        assert [p.idx for p in people] == [p.idx for p in frame.persons]
+        for a, b in zip(people, frame.persons, strict=True):
+            np.testing.assert_allclose(a.keypoints, b.keypoints, atol=1e-3)
+            np.testing.assert_allclose(a.box, b.box, atol=1e-2)
+
+
+def test_missing_or_stale_table_is_rebuilt_from_json(processed_task, tmp_path):
+    task = tmp_path / "task"
+    task.mkdir()
+    for name in ("pose.json", "summary.json"):
+        (task / name).write_bytes((processed_task / name).read_bytes())
+    summary = Summary.read(task / "summary.json")
+    table = load_task_table(task, summary)
+    assert (task / TABLE_NAME).exists()
+    assert int(table.offsets[-1]) == summary.persons
+    # pose.json edited after the table was written: the table must follow it
+    entries = json.loads((task / "pose.json").read_text())
+    (task / "pose.json").write_text(json.dumps(entries[:5]))
+    later = (task / TABLE_NAME).stat().st_mtime + 10
+    os.utime(task / "pose.json", (later, later))
+    assert int(load_task_table(task, summary).offsets[-1]) == 5
+
+
+def test_frame_of_row_and_counts():
+    from ambientpose_desktop.core.poses import FramePoses, Person
+
+    person = Person(keypoints=np.ones((17, 3)), box=(0, 0, 1, 1), score=1.0, idx=4)
+    frames = [FramePoses(0, 0.0, [person, person]), FramePoses(1, 0.1),
+              FramePoses(2, 0.2, [person])]
+    table = PoseTable.from_frames(frames, 17)
+    assert [table.count(i) for i in range(3)] == [2, 0, 1]
+    assert table.frame_of_row().tolist() == [0, 0, 2]
+    assert table.persons(1) == []

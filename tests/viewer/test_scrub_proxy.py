@@ -1,0 +1,55 @@
+"""The scrub proxy: frame i of the proxy is frame i of the video; a bad proxy is not used."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ambientpose_desktop.pipeline.scrub_proxy import (
+    PROXY_NAME,
+    ScrubProxy,
+    ScrubProxyWriter,
+    proxy_size,
+)
+from ambientpose_desktop.pipeline.video import VideoSource
+
+
+def test_proxy_frames_are_the_video_frames_smaller(long_gop_video, tmp_path):
+    import cv2
+
+    source = VideoSource(long_gop_video)
+    writer = ScrubProxyWriter(tmp_path)
+    picked = (0, 1, 7, 8, 130, 259)  # around a proxy keyframe, and the ends
+    small = []
+    for index, _, rgb in source.frames():
+        writer.add(rgb)
+        if index in picked:
+            small.append(cv2.resize(rgb, proxy_size(1920, 1080), interpolation=cv2.INTER_AREA))
+    source.close()
+    assert writer.finish() == [PROXY_NAME]
+    assert proxy_size(1920, 1080) == (640, 360)
+    proxy = ScrubProxy.open(tmp_path, 260)
+    assert proxy is not None and len(proxy) == 260
+    for index in (130, 8, 259, 0, 7, 1):  # out of order: real seeks
+        got = proxy.frame(index, "rgb24").astype(np.float32)
+        errors = [float(np.abs(got - other.astype(np.float32)).mean()) for other in small]
+        # closest to its own frame, of its neighbours too: the index is exact
+        assert errors.index(min(errors)) == picked.index(index), (index, errors)
+    assert proxy.frame(3).shape == (360, 640, 4)  # BGRA, as the viewer paints it
+    proxy.close()
+    assert ScrubProxy.open(tmp_path, 100) is None  # more frames than the video: not ours
+    (tmp_path / PROXY_NAME).write_bytes(b"not a video")
+    assert ScrubProxy.open(tmp_path, 260) is None
+
+
+def test_worker_writes_proxy_for_the_frames_it_processed(processed_task):
+    proxy = ScrubProxy.open(processed_task, 205)
+    assert proxy is not None and len(proxy) == 60
+    assert proxy.frame(59).shape == (360, 640, 4)
+    proxy.close()
+
+
+def test_abort_leaves_nothing(tmp_path):
+    writer = ScrubProxyWriter(tmp_path)
+    writer.add(np.zeros((720, 1280, 3), np.uint8))
+    writer.abort()
+    assert list(tmp_path.iterdir()) == []

@@ -1,0 +1,238 @@
+"""The viewer on a real processed video: exact frames, keys, toggles, threshold, hover, plots."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF, Qt
+
+from ambientpose_desktop.gui.viewer import ViewerWindow
+from ambientpose_desktop.gui.viewer.timeline import timecode
+
+
+def _qimage_digest(image) -> str:
+    from PySide6.QtGui import QImage
+
+    image = image.convertToFormat(QImage.Format.Format_RGB888)
+    width, height = image.width(), image.height()
+    data = np.frombuffer(image.constBits(), np.uint8).reshape(height, image.bytesPerLine())
+    return hashlib.sha1(np.ascontiguousarray(data[:, : width * 3]).tobytes()).hexdigest()
+
+
+@pytest.fixture
+def viewer(qtbot, processed_task):
+    window = ViewerWindow(processed_task, synchronous=True)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    yield window
+    window.close()
+
+
+def test_seek_shows_exactly_the_frame_asked_for(viewer):
+    import av
+
+    video = viewer.task.video
+    with av.open(str(video)) as container:
+        expected = [hashlib.sha1(f.to_ndarray(format="rgb24").tobytes()).hexdigest()
+                    for f in container.decode(video=0)]
+    assert viewer.state.frame_count == len(expected) == 205
+    for i in random.Random(11).sample(range(len(expected)), 30):
+        viewer.state.seek(i)
+        assert viewer.canvas.image_index == i
+        assert _qimage_digest(viewer.canvas.image) == expected[i], f"frame {i}"
+        assert viewer.timeline.slider.value() == i
+
+
+def test_keys_move_as_specified(viewer, qtbot):
+    def press(key, modifier=Qt.KeyboardModifier.NoModifier):
+        qtbot.keyClick(viewer, key, modifier)
+        return viewer.state.frame
+
+    assert press(Qt.Key.Key_Right) == 1
+    assert press(Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier) == 11
+    assert press(Qt.Key.Key_Left) == 10
+    assert press(Qt.Key.Key_Left, Qt.KeyboardModifier.ShiftModifier) == 0
+    assert press(Qt.Key.Key_Left) == 0  # clamped
+    assert press(Qt.Key.Key_End) == 204
+    assert viewer.canvas.image_index == 204
+    assert press(Qt.Key.Key_Home) == 0
+    qtbot.keyClick(viewer, Qt.Key.Key_Space)
+    assert viewer.playing
+    qtbot.waitUntil(lambda: viewer.state.frame > 5, timeout=5000)
+    qtbot.keyClick(viewer, Qt.Key.Key_Space)
+    assert not viewer.playing
+    assert viewer.timeline.time_label.text().startswith(
+        timecode(viewer.task.summary.source.timestamps[viewer.state.frame]))
+
+
+def _changes(table, hidden=frozenset()) -> list[int]:
+    """Frames whose set of visible tracks differs from the frame before: brute force."""
+    def seen(i):
+        if not 0 <= i < table.num_frames:
+            return set()
+        return {int(t) for t in table.idx[table.rows(i)]} - set(hidden)
+
+    return [i for i in range(1, 205) if seen(i) != seen(i - 1)]
+
+
+def test_jump_to_change_in_visible_people(viewer, qtbot):
+    changes = _changes(viewer.task.table)
+    assert 60 in changes and len(changes) >= 3  # people come and go; nobody after frame 59
+    visited = []
+    while viewer.state.frame < 204:
+        qtbot.keyClick(viewer, Qt.Key.Key_PageDown)
+        visited.append(viewer.state.frame)
+    assert visited == changes + [204]
+    qtbot.keyClick(viewer, Qt.Key.Key_PageUp)
+    assert viewer.state.frame == changes[-1]
+    gap = next(c for c in changes if c + 1 not in changes)  # a change followed by a calm frame
+    viewer.state.seek(gap + 1)
+    qtbot.keyClick(viewer, Qt.Key.Key_PageUp)
+    assert viewer.state.frame == gap
+    qtbot.keyClick(viewer, Qt.Key.Key_PageUp)
+    earlier = [c for c in changes if c < gap]
+    assert viewer.state.frame == (earlier[-1] if earlier else 0)
+
+
+def _expected_counts(window, frame):
+    """What should be drawn at ``frame`` with the window's options, from the results."""
+    options, fmt = window.state.options, window.task.fmt
+    people = [p for p in window.task.table.persons(frame) if p.idx not in options.hidden]
+    ok = [p.keypoints[:, 2] >= options.threshold for p in people]
+    return {
+        "people": len(people), "boxes": len(people),
+        "labels": sum(p.idx >= 0 for p in people),
+        "keypoints": int(sum(k.sum() for k in ok)),
+        "edges": sum(int(k[a] and k[b]) for k in ok for a, b in fmt.skeleton),
+    }
+
+
+def _drawn(window):
+    window.canvas.grab()  # renders now
+    c = window.canvas.last_counts
+    return {"people": c.people, "boxes": c.boxes, "labels": c.labels,
+            "keypoints": c.keypoints, "edges": c.edges}
+
+
+def test_toggles_threshold_and_people_change_what_is_drawn(viewer):
+    table = viewer.task.table
+    frame = max(range(table.num_frames), key=table.count)  # the busiest frame
+    viewer.state.seek(frame)
+    full = _drawn(viewer)
+    assert full == _expected_counts(viewer, frame) and full["people"] >= 3
+    controls = viewer.controls
+    for key, field in (("boxes", "boxes"), ("labels", "labels"), ("skeleton", "edges"),
+                       ("keypoints", "keypoints")):
+        controls.toggles[key].setChecked(False)
+        drawn = _drawn(viewer)
+        assert drawn[field] == 0, key
+        assert drawn == {**full, field: 0}
+        controls.toggles[key].setChecked(True)
+    controls.threshold.setValue(70)
+    strict = _drawn(viewer)
+    assert strict == _expected_counts(viewer, frame)
+    assert strict["keypoints"] < full["keypoints"] and strict["edges"] < full["edges"]
+    controls.threshold.setValue(30)
+    item = controls.people.item(0)
+    hidden = int(item.data(Qt.ItemDataRole.UserRole))
+    frame = next(i for i in range(table.num_frames) if hidden in table.idx[table.rows(i)])
+    viewer.state.seek(frame)
+    before = _drawn(viewer)["people"]
+    item.setCheckState(Qt.CheckState.Unchecked)
+    assert viewer.state.options.hidden == {hidden}
+    assert _drawn(viewer)["people"] == before - 1
+    assert not any(c.isVisible() for c in viewer.plots.curves["confidence"] if c.track == hidden)
+
+
+def test_hover_names_the_keypoint(viewer):
+    table = viewer.task.table
+    viewer.state.seek(10)
+    person = max(viewer.canvas.persons, key=lambda p: p.box[2] * p.box[3])  # the nearest one
+    k = int(person.keypoints[:, 2].argmax())
+    x, y, score = (float(v) for v in person.keypoints[k])
+    text = viewer.canvas.hover_text(viewer.canvas.to_widget(x, y))
+    assert text.startswith(f"{viewer.task.fmt.names[k]} · track {person.idx}")
+    assert f"x {x:.1f}" in text and f"score {score:.2f}" in text
+    assert viewer.canvas.hover_text(QPointF(1, 1)) == ""
+    assert table.count(10) == len(viewer.canvas.persons)
+
+
+def test_plots_follow_and_seek(viewer, qtbot):
+    viewer.state.seek(42)
+    assert all(line.value() == 42 for line in viewer.plots.markers)
+    plot = viewer.plots.confidence
+    box = plot.getViewBox()
+    scene_point = box.mapViewToScene(QPointF(17, 0.5))
+    assert viewer.plots.frame_at(plot, scene_point) == 17
+    qtbot.mouseClick(plot.viewport(), Qt.MouseButton.LeftButton,
+                     pos=plot.mapFromScene(scene_point))
+    qtbot.waitUntil(lambda: viewer.state.frame == 17, timeout=2000)
+    assert viewer.canvas.image_index == 17
+    viewer.plots.keypoint_box.setCurrentIndex(9)  # left_wrist
+    table = viewer.task.table
+    curve = viewer.plots.curves["positions"][0]  # x of the first track
+    frames, xs = curve.getData()
+    for frame, x in zip(frames.astype(int), xs, strict=True):
+        people = list(table.idx[table.rows(frame)])
+        if curve.track in people:
+            row = table.rows(frame).start + people.index(curve.track)
+            assert x == pytest.approx(table.keypoints[row, 9, 0])
+        else:
+            assert np.isnan(x)  # a gap in the track: the line breaks
+
+
+def test_far_seek_shows_proxy_then_exact_frame(qtbot, processed_task):
+    from ambientpose_desktop.core.summary import Summary
+    from ambientpose_desktop.gui.viewer.frame_loader import PROXY_ABOVE_FRAMES, FrameLoader
+
+    video = Summary.read(processed_task / "summary.json").source.path
+    loader = FrameLoader(video, processed_task)  # the task folder holds the scrub proxy
+    try:
+        assert loader.proxy is not None
+        target = next(i for i in range(59, 0, -1) if loader.reader.cost(i) > PROXY_ABOVE_FRAMES)
+        seen = []
+        loader.frameReady.connect(lambda i, image, exact: seen.append((i, image.width(), exact)))
+        loader.request(target)
+        qtbot.waitUntil(lambda: len(seen) == 2, timeout=20000)
+        assert seen == [(target, 640, False), (target, 1280, True)]
+        seen.clear()
+        loader.request(target + 1)  # one step on: exact at once, no preview
+        qtbot.waitUntil(lambda: len(seen) == 1, timeout=20000)
+        assert seen == [(target + 1, 1280, True)]
+    finally:
+        loader.close()
+
+
+def test_playback_keeps_to_the_clock(viewer, qtbot):
+    import time
+
+    fps = viewer.task.summary.source.fps  # 50: frames are skipped when decoding lags
+    shown = []
+    viewer.loader.frameReady.connect(lambda i, image, exact: shown.append(i))
+    started = time.perf_counter()
+    viewer.toggle_play()
+    qtbot.wait(1500)
+    viewer.toggle_play()
+    elapsed = time.perf_counter() - started
+    advanced = viewer.state.frame
+    assert 0.7 * fps * elapsed <= advanced <= 1.1 * fps * elapsed + 2
+    assert shown == sorted(shown) and shown[-1] == advanced  # in order, ending where it stopped
+
+
+def test_show_viewer_opens_or_says_why_not(qtbot, processed_task, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from ambientpose_desktop.gui.viewer import show_viewer
+
+    said = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: said.append(text))
+    assert show_viewer(tmp_path) is None
+    assert said == [f"{tmp_path} has no results to show (summary.json is missing)"]
+    window = show_viewer(processed_task)
+    qtbot.addWidget(window)
+    assert window.isVisible() and window.state.frame_count == 205
+    window.close()
