@@ -65,6 +65,23 @@ def test_excludes_name_nothing_the_window_imports(tmp_path):
     assert not excluded(modules)
 
 
+def test_excludes_name_nothing_the_viewer_imports(media, tmp_path):
+    pytest.importorskip("ambientpose_desktop.gui.viewer.window", reason="no viewer here")
+    video, out = media("videos/mmpose_demo.mp4"), tmp_path / "out"
+    modules = imported_by(
+        "from ambientpose_desktop.cli import main\n"
+        f"assert main(['detect', {str(video)!r}, '-o', {str(out)!r}, '--backend', 'fake']) == 0\n"
+        "from pathlib import Path\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "app = QApplication([])\n"
+        "from ambientpose_desktop.gui.viewer.window import show_viewer\n"
+        f"viewer = show_viewer(Path({str(out)!r}))\n"
+        "assert viewer is not None\n"
+        "app.processEvents()", tmp_path)
+    assert "pyqtgraph" in modules  # the viewer with its plots really came up
+    assert not excluded(modules)
+
+
 def test_spec_carries_the_model_and_resources():
     text = SPEC.read_text()
     assert '"**/*.onnx"' in text and '"resources"' in text
