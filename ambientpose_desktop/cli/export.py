@@ -8,7 +8,7 @@ from pathlib import Path
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    from ambientpose_desktop.pipeline.export import EXPORT_FORMATS
+    from ambientpose_desktop.pipeline.export_formats import EXPORT_FORMATS
 
     p = sub.add_parser("export", help="export a task's results",
                        description="Write a finished task's results in another format.")

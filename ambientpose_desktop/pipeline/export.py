@@ -24,10 +24,8 @@ from ambientpose_desktop.core.keypoints import get_format
 from ambientpose_desktop.core.pose_table import PoseTable, load_task_table
 from ambientpose_desktop.core.results import to_alphapose, to_coco_results
 from ambientpose_desktop.core.summary import Summary
+from ambientpose_desktop.pipeline.export_formats import EXPORT_FORMATS
 
-EXPORT_FORMATS = ("alphapose", "coco", "csv", "overlay-video", "frames-jpeg")
-DEFAULT_NAMES = {"alphapose": "alphapose-results.json", "coco": "coco-results.json",
-                 "csv": "poses.csv", "overlay-video": "overlay.mp4", "frames-jpeg": "frames"}
 _CSV_CHUNK = 2000
 
 Progress = Callable[[int, int], None]
