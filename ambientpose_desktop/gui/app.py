@@ -53,6 +53,7 @@ def main(make_server: ServerFactory | None = None) -> int:
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName(APP_TITLE)
+    app.setDesktopFileName("ambientpose")  # matches resources/ambientpose.desktop (Wayland icon)
     app.setOrganizationName(APP_TITLE)
     app.setWindowIcon(app_icon())
     app.setStyle("Fusion")
