@@ -26,12 +26,8 @@ from PySide6.QtWidgets import (
 )
 
 from ambientpose_desktop.core.errors import AmbientPoseError
-from ambientpose_desktop.pipeline.export import (
-    DEFAULT_NAMES,
-    EXPORT_FORMATS,
-    ExportCanceled,
-    export_task,
-)
+from ambientpose_desktop.pipeline.export import ExportCanceled, export_task
+from ambientpose_desktop.pipeline.export_formats import DEFAULT_NAMES, EXPORT_FORMATS
 
 FORMAT_TITLES = {
     "alphapose": "Pose JSON (AlphaPose format)",
