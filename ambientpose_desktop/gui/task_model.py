@@ -264,3 +264,7 @@ class TaskTableModel(QAbstractTableModel):
         seen = self._seen
         for task in self.repo.list() if seen is None else self.repo.changed_since(seen):
             self._put(task, self.row_of(task.id))
+        if self.repo.count() < len(self._rows):  # deleted by another process (e.g. serve)
+            alive = self.repo.ids()
+            for task in [t for t in self._rows if t.id not in alive]:
+                self._apply_change(task.id, "deleted")

@@ -62,6 +62,11 @@ def test_changes_by_another_process_are_picked_up(store, qtbot, tmp_path):
     qtbot.waitUntil(lambda: model.rowCount() == 1, timeout=10_000)
     other_repo.set_status(task.id, TaskStatus.CANCELED)
     qtbot.waitUntil(lambda: model.task_at(0).status == TaskStatus.CANCELED, timeout=10_000)
+    kept = other_repo.create(tmp_path / "kept.mp4")
+    qtbot.waitUntil(lambda: model.rowCount() == 2, timeout=10_000)
+    other_repo.delete(task.id)
+    qtbot.waitUntil(lambda: model.rowCount() == 1, timeout=10_000)
+    assert model.task_at(0).id == kept.id
     model.close()
 
 
