@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import mimetypes
 import shutil
 from collections.abc import Callable
@@ -21,8 +20,9 @@ from starlette.requests import ClientDisconnect
 
 from ambientpose_desktop import __version__
 from ambientpose_desktop.core.tasks import TaskStatus
+from ambientpose_desktop.runner.actions import cancel_task, remove_task
 from ambientpose_desktop.runner.execution import EVENTS_FILE
-from ambientpose_desktop.runner.protocol import TaskRunner, signal_foreign_worker
+from ambientpose_desktop.runner.protocol import TaskRunner
 from ambientpose_desktop.server.auth import bearer_dependency
 from ambientpose_desktop.server.errors import ErrorIdMiddleware
 from ambientpose_desktop.server.schemas import (
@@ -41,7 +41,7 @@ from ambientpose_desktop.server.uploads import (
 )
 from ambientpose_desktop.store.artefacts import ArtefactStore, UnsafePath
 from ambientpose_desktop.store.models import Task, TaskPublic, new_task_id
-from ambientpose_desktop.store.repository import TaskNotFound, TaskRepository
+from ambientpose_desktop.store.repository import TaskRepository
 from ambientpose_desktop.store.settings import AppSettings
 
 CANCEL_WAIT_S = 15.0
@@ -158,12 +158,10 @@ def create_app(*, repo: TaskRepository, artefacts: ArtefactStore, runner: TaskRu
         """Cancel the task if it runs (here or in the window), then remove it and its files."""
         task = await run_in_threadpool(find_task, task_id)
         if task.status == TaskStatus.RUNNING:
-            if not runner.cancel(task_id):
-                await run_in_threadpool(signal_foreign_worker, task)
+            await run_in_threadpool(cancel_task, repo, runner, task_id)
             await _wait_until_stopped(repo, task_id)
-        with contextlib.suppress(TaskNotFound):  # removed meanwhile: the result is the same
-            await run_in_threadpool(repo.delete, task_id)
-        await run_in_threadpool(artefacts.delete, task_id)
+        # The window's Remove: the same row, artefact and output-folder clean-up.
+        await run_in_threadpool(remove_task, repo, artefacts, runner, task_id)
         return Response(status_code=204)
 
     app.include_router(api)
