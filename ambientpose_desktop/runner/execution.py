@@ -7,6 +7,7 @@ database and decides the final state. One policy, two event loops.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from ambientpose_desktop.core.events import (
     parse_event,
 )
 from ambientpose_desktop.core.tasks import TaskStatus
-from ambientpose_desktop.store.repository import TaskRepository
+from ambientpose_desktop.store.repository import TaskNotFound, TaskRepository
 
 EVENTS_FILE, ERROR_FILE = "events.jsonl", "error.txt"
 CANCEL_EXIT_CODES = frozenset({130, 143, -2, -15})
@@ -78,8 +79,10 @@ class TaskExecution:
         now = time.monotonic()
         if force or now - self._last_db_write >= PROGRESS_DB_INTERVAL_S:
             self._last_db_write = now
-            self.repo.set_progress(self.task_id, self.frames_done, self.total_frames,
-                                   {"fps": self.fps, "eta_s": self.eta_s})
+            # A task removed while running: its worker is being stopped, nothing to record.
+            with contextlib.suppress(TaskNotFound):
+                self.repo.set_progress(self.task_id, self.frames_done, self.total_frames,
+                                       {"fps": self.fps, "eta_s": self.eta_s})
 
     def finish(self, exit_code: int | None, crashed: bool = False) -> TaskStatus:
         """Record the final state from the exit status and the last event; returns it."""

@@ -22,12 +22,14 @@ from ambientpose_desktop.runner.command import (
     default_slots,
     detect_arguments,
     gpu_count,
+    lower_priority,
     worker_environment,
     worker_program,
 )
 from ambientpose_desktop.runner.execution import TaskExecution
 from ambientpose_desktop.runner.protocol import TaskRunner
-from ambientpose_desktop.store.artefacts import ArtefactStore, process_alive
+from ambientpose_desktop.runner.recovery import recover_on_start
+from ambientpose_desktop.store.artefacts import ArtefactStore
 from ambientpose_desktop.store.models import Task
 from ambientpose_desktop.store.repository import TaskNotFound, TaskRepository, default_runner_id
 
@@ -70,7 +72,7 @@ class AsyncTaskRunner(TaskRunner):
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._stopping = False
-        recovered = await asyncio.to_thread(self.repo.recover_interrupted, process_alive)
+        recovered = await asyncio.to_thread(recover_on_start, self.repo)
         for task in recovered:
             logger.warning("task {} was left running by a runner that stopped; marked failed",
                            task.id)
@@ -185,6 +187,7 @@ class AsyncTaskRunner(TaskRunner):
                                         error=f"cannot start the worker: {exc}")
             return
         self._running[task.id] = _Running(process, execution)
+        lower_priority(process.pid)
         try:
             await asyncio.to_thread(self.repo.set_worker, task.id, process.pid, str(output))
         except TaskNotFound:  # removed between claim and launch
@@ -208,7 +211,7 @@ class AsyncTaskRunner(TaskRunner):
         while chunk := await process.stdout.read(65536):
             text = decoder.decode(chunk)
             if text:
-                await asyncio.to_thread(_feed, execution, text)
+                await asyncio.to_thread(execution.feed, text)
 
     async def _record(self, execution: TaskExecution, code: int, stderr: str) -> None:
         try:
@@ -235,11 +238,6 @@ def _on_loop(loop: asyncio.AbstractEventLoop) -> bool:
         return asyncio.get_running_loop() is loop
     except RuntimeError:
         return False
-
-
-def _feed(execution: TaskExecution, text: str) -> None:
-    with contextlib.suppress(TaskNotFound):
-        execution.feed(text)
 
 
 def _terminate(process: asyncio.subprocess.Process) -> None:
