@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +18,7 @@ import numpy as np
 
 from ambientpose_desktop.core.atomic import atomic_write_bytes
 from ambientpose_desktop.core.poses import FramePoses, Person
-from ambientpose_desktop.core.results import from_alphapose
+from ambientpose_desktop.core.results import read_alphapose
 from ambientpose_desktop.core.summary import Summary
 
 TABLE_NAME = "pose.npz"
@@ -115,10 +114,8 @@ def load_task_table(task_dir: Path, summary: Summary) -> PoseTable:
         table = PoseTable.load(table_path)
         if table.num_frames == frames:
             return table
-    entries = json.loads(json_path.read_text(encoding="utf-8"))
-    names = summary.source.frame_names if summary.source.kind == "images" else None
-    table = PoseTable.from_frames(from_alphapose(entries, num_frames=frames, names=names),
-                                  get_format(summary.keypoint_format).num_keypoints)
+    poses = read_alphapose(json_path, num_frames=frames, names=summary.source.image_names)
+    table = PoseTable.from_frames(poses, get_format(summary.keypoint_format).num_keypoints)
     with contextlib.suppress(OSError):  # a read-only folder still opens, only slower next time
         table.save(table_path)
     return table

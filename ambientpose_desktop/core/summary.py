@@ -27,6 +27,12 @@ class SourceInfo:
     # Image file names, in processing order, for image folders (AlphaPose's image_id values).
     frame_names: list[str] | None = None
 
+    @property
+    def image_names(self) -> list[str] | None:
+        """The names results use as ``image_id``: file names for image folders, ``None`` for
+        videos (whose frames are named ``N.jpg`` by index)."""
+        return self.frame_names if self.kind == "images" else None
+
 
 @dataclass
 class Summary:

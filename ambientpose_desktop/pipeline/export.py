@@ -22,7 +22,7 @@ from ambientpose_desktop.core.atomic import atomic_path, atomic_write_text
 from ambientpose_desktop.core.errors import AmbientPoseError, InputError, OutputError
 from ambientpose_desktop.core.keypoints import get_format
 from ambientpose_desktop.core.pose_table import PoseTable, load_task_table
-from ambientpose_desktop.core.results import to_alphapose, to_coco_results
+from ambientpose_desktop.core.results import to_alphapose, to_coco_results, write_alphapose
 from ambientpose_desktop.core.summary import Summary
 from ambientpose_desktop.pipeline.export_formats import EXPORT_FORMATS
 
@@ -65,16 +65,13 @@ def export_task(task_dir: Path, fmt: str, output: Path, *, overwrite: bool = Fal
     return output
 
 
-def _image_names(summary: Summary) -> list[str] | None:
-    return summary.source.frame_names if summary.source.kind == "images" else None
-
-
 def _write_json(summary: Summary, table: PoseTable, fmt: str, output: Path) -> None:
-    names = _image_names(summary)
-    entries = to_alphapose(table.frames(summary.source.timestamps), names)
-    if fmt == "coco":
-        ids = {name: i for i, name in enumerate(names)} if names else None
-        entries = to_coco_results(entries, ids)
+    names = summary.source.image_names
+    if fmt == "alphapose":
+        write_alphapose(output, table.frames(), names)
+        return
+    ids = {name: i for i, name in enumerate(names)} if names else None
+    entries = to_coco_results(to_alphapose(table.frames(), names), ids)
     atomic_write_text(output, json.dumps(entries, separators=(",", ":")))
 
 
@@ -89,7 +86,7 @@ def _write_csv(summary: Summary, table: PoseTable, output: Path, report: Progres
                stop: threading.Event) -> None:
     names = get_format(summary.keypoint_format).names[: table.num_keypoints]
     frame_of = table.frame_of_row()
-    stamps = np.asarray(summary.source.timestamps or [0.0] * table.num_frames, np.float64)
+    stamps = np.asarray(summary.source.timestamps, np.float64)
     if len(stamps) < table.num_frames:  # older summaries: spread by fps
         stamps = np.arange(table.num_frames) / (summary.source.fps or 1.0)
     rows = len(frame_of)

@@ -53,7 +53,7 @@ class DetectJob:
     max_frames: int | None = None
     overlay_video: bool = False
     frames_jpeg: bool = False
-    scrub_proxy: bool = True  # small JPEG copy of each frame for the viewer (scrub_proxy.py)
+    scrub_proxy: bool = True  # small 360p scrub.mp4 for the viewer's fast seeks (scrub_proxy.py)
     options: dict[str, Any] = field(default_factory=dict)
     task_id: str = ""
 
@@ -197,7 +197,7 @@ def run(job: DetectJob, sink: EventSink, stop: threading.Event) -> Summary:
     timings["elapsed_s"] = time.perf_counter() - t0
     timings["model_fps"] = len(results) / timings["infer_s"] if timings["infer_s"] else 0.0
     timings["fps"] = len(results) / max(time.perf_counter() - loop_start, 1e-9)
-    names = info.frame_names if info.kind == "images" else None
+    names = info.image_names
     write_alphapose(job.output / "pose.json", results, names)
     PoseTable.from_frames(results, fmt.num_keypoints).save(job.output / TABLE_NAME)
     summary = Summary(

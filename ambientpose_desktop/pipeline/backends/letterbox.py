@@ -1,7 +1,7 @@
 """Letterbox resizing and non-maximum suppression as Ultralytics' predictor does them.
 
-Kept apart from the backend so both the ONNX backend and anything that needs YOLO-style boxes
-(the AlphaPose adapter's person detector) share one exact implementation.
+Kept apart from the backend's model handling so the geometry can be tested on its own (and
+checked against torchvision's NMS).
 """
 
 from __future__ import annotations
