@@ -33,7 +33,7 @@ def task_folder(task: str) -> Path:
     repo, artefacts = open_store()
     try:
         found = repo.get(task)
-        folder = Path(found.output_dir) if found.output_dir else artefacts.task_dir(found.id)
+        folder = artefacts.results_dir(found)
     except (TaskNotFound, UnsafePath):
         raise InputError(f"no task or task folder called {task!r}") from None
     if not (folder / "summary.json").exists():

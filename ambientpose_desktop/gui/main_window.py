@@ -356,8 +356,7 @@ class MainWindow(QMainWindow):
         task = self.repo.find(task_id)
         if task is None:
             return None
-        folder = Path(task.output_dir) if task.output_dir else self.artefacts.task_dir(task.id)
-        return show_viewer(folder, self)
+        return show_viewer(self.artefacts.results_dir(task), self)
 
     def cancel_selected(self) -> None:
         for task in self.selected_tasks():

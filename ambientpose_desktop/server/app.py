@@ -131,9 +131,9 @@ def create_app(*, repo: TaskRepository, artefacts: ArtefactStore, runner: TaskRu
     async def stream(task_id: str, request: Request) -> StreamingResponse:
         """Server-Sent Events: every worker event (earlier ones first) until the task ends.
         Event ids count events, so ``Last-Event-ID`` resumes a dropped stream."""
-        await run_in_threadpool(find_task, task_id)
+        task = await run_in_threadpool(find_task, task_id)
         last = request.headers.get("last-event-id", "")
-        events = task_events(artefacts.task_dir(task_id) / EVENTS_FILE,
+        events = task_events(artefacts.results_dir(task) / EVENTS_FILE,
                              lambda: repo.find(task_id), skip=int(last) if last.isdigit() else 0)
         return StreamingResponse(events, media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache",
@@ -143,9 +143,9 @@ def create_app(*, repo: TaskRepository, artefacts: ArtefactStore, runner: TaskRu
              responses=_NOT_FOUND)
     def download(task_id: str, path: str) -> FileResponse:
         """An artefact of the task: ``pose.json``, ``summary.json``, ``overlay.mp4``, …"""
-        find_task(task_id)
+        task = find_task(task_id)
         try:
-            target = artefacts.resolve(task_id, path)
+            target = artefacts.resolve(task_id, path, artefacts.results_dir(task))
         except UnsafePath:
             raise HTTPException(404, "no such file") from None
         if not target.is_file():

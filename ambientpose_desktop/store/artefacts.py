@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 from ambientpose_desktop.core.paths import AppPaths
+from ambientpose_desktop.store.models import Task
 
 
 class UnsafePath(ValueError):
@@ -42,6 +43,11 @@ class ArtefactStore:
     def task_dir(self, task_id: str, create: bool = False) -> Path:
         return self._folder(self.root, task_id, create)
 
+    def results_dir(self, task: Task) -> Path:
+        """Where ``task``'s results are: the folder its worker was given (a user-chosen
+        Results folder), else its task folder."""
+        return Path(task.output_dir) if task.output_dir else self.task_dir(task.id)
+
     def upload_dir(self, task_id: str, create: bool = False) -> Path:
         return self._folder(self.uploads, task_id, create)
 
@@ -54,13 +60,13 @@ class ArtefactStore:
             folder.mkdir(parents=True, exist_ok=True)
         return folder
 
-    def resolve(self, task_id: str, relative: str) -> Path:
-        """The file ``relative`` inside the task folder, or ``UnsafePath``.
+    def resolve(self, task_id: str, relative: str, folder: Path | None = None) -> Path:
+        """The file ``relative`` inside the task folder (or ``folder``), or ``UnsafePath``.
 
         Both sides are fully resolved, so ``..``, absolute paths and symlinks pointing out of
         the folder are all refused, however they were encoded on the way in.
         """
-        base = self.task_dir(task_id).resolve()
+        base = (folder or self.task_dir(task_id)).resolve()
         if not relative or Path(relative).is_absolute() or "\x00" in relative:
             raise UnsafePath(relative)
         target = (base / relative).resolve()
