@@ -148,8 +148,9 @@ def measure_loader_steps(path: Path, starts: list[int], draw) -> list[float]:
 
 def measure_open(folder: Path, frames: int = 30 * 3600, people: int = 5,
                  video: str = "synthetic.mp4") -> dict[str, float]:
-    from ambientpose_desktop.core.pose_table import TABLE_NAME, PoseTable, load_task_table
+    from ambientpose_desktop.core.pose_table import PoseTable, load_task_table
     from ambientpose_desktop.core.summary import SourceInfo, Summary
+    from ambientpose_desktop.core.task_folder import POSE_TABLE
 
     rng = np.random.default_rng(0)
     rows = frames * people
@@ -160,7 +161,7 @@ def measure_open(folder: Path, frames: int = 30 * 3600, people: int = 5,
         scores=rng.random(rows, dtype=np.float32),
         idx=np.tile(np.arange(people, dtype=np.int32), frames),
     )
-    table.save(folder / TABLE_NAME)
+    table.save(folder / POSE_TABLE)
     summary = Summary(
         source=SourceInfo(path=video, kind="video", width=1920, height=1080, fps=30.0,
                           frame_count=frames, duration_s=frames / 30,
@@ -176,7 +177,7 @@ def measure_open(folder: Path, frames: int = 30 * 3600, people: int = 5,
     for i in picks:
         loaded.persons(int(i))
     lookup = (time.perf_counter() - t) / len(picks)
-    size = (folder / TABLE_NAME).stat().st_size
+    size = (folder / POSE_TABLE).stat().st_size
     return {"open_ms": opened * 1e3, "lookup_us": lookup * 1e6, "size_mb": size / 2**20}
 
 

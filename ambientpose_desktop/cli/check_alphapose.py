@@ -141,10 +141,12 @@ def _timed(label: str, cmd: list[str], out: Path, **kwargs) -> float | None:
 
 def _report(out: Path, theirs_s: float, ours_s: float) -> int:
     from ambientpose_desktop.core.agreement import compare
+    from ambientpose_desktop.core.task_folder import TaskFolder
 
     theirs = json.loads((out / "alphapose" / "alphapose-results.json").read_text("utf-8"))
-    ours = json.loads((out / "ours" / "pose.json").read_text("utf-8"))
-    summary = json.loads((out / "ours" / "summary.json").read_text("utf-8"))
+    ours_folder = TaskFolder(out / "ours")
+    ours = json.loads(ours_folder.pose_json.read_text("utf-8"))
+    summary = json.loads(ours_folder.summary.read_text("utf-8"))
     agreement = compare(ours, theirs)
     frames = summary["frames_processed"]
     print(agreement.report())

@@ -24,6 +24,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def task_folder(task: str) -> Path:
     """The folder of ``task``: a path to a task folder, or a task id looked up in the store."""
     from ambientpose_desktop.core.errors import InputError
+    from ambientpose_desktop.core.task_folder import TaskFolder
 
     as_path = Path(task).expanduser()
     if as_path.is_dir():
@@ -36,7 +37,7 @@ def task_folder(task: str) -> Path:
         folder = artefacts.results_dir(found)
     except (TaskNotFound, UnsafePath):
         raise InputError(f"no task or task folder called {task!r}") from None
-    if not (folder / "summary.json").exists():
+    if not TaskFolder(folder).has_results():
         raise InputError(f"task {task} has no results yet (status {found.status.value})")
     return folder
 

@@ -20,8 +20,8 @@ from ambientpose_desktop.core.atomic import atomic_write_bytes
 from ambientpose_desktop.core.poses import FramePoses, Person
 from ambientpose_desktop.core.results import read_alphapose
 from ambientpose_desktop.core.summary import Summary
+from ambientpose_desktop.core.task_folder import TaskFolder
 
-TABLE_NAME = "pose.npz"
 _VERSION = 1
 
 
@@ -107,7 +107,8 @@ def load_task_table(task_dir: Path, summary: Summary) -> PoseTable:
     from ambientpose_desktop.core.keypoints import get_format
 
     task_dir = Path(task_dir)
-    table_path, json_path = task_dir / TABLE_NAME, task_dir / "pose.json"
+    folder = TaskFolder(task_dir)
+    table_path, json_path = folder.pose_table, folder.pose_json
     frames = summary.frames_processed  # less than the video's frames after --max-frames
     if table_path.exists() and (not json_path.exists()
                                 or table_path.stat().st_mtime >= json_path.stat().st_mtime):

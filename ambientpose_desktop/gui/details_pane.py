@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from ambientpose_desktop.core.events import Failed, Log, parse_event
+from ambientpose_desktop.core.task_folder import TaskFolder
 from ambientpose_desktop.core.tasks import TaskStatus
 from ambientpose_desktop.gui import dialogs
 from ambientpose_desktop.gui.status_icons import STATUS_COLORS, STATUS_LABELS
@@ -99,7 +100,7 @@ class DetailsPane(QWidget):
             self.log.clear()
             return
         self.form.setRowVisible(3, bool(task.error))
-        self._error_file = Path(task.output_dir) / "error.txt" if task.output_dir else None
+        self._error_file = TaskFolder(task.output_dir).error if task.output_dir else None
         self.error_details.setVisible(bool(self._error_file and self._error_file.is_file()))
         color = STATUS_COLORS[task.status]
         self.title.setText(f"<b>{task.filename}</b> &nbsp;<span style='color:{color}'>"
@@ -135,7 +136,7 @@ class DetailsPane(QWidget):
     def _saved_log(task: Task) -> list[str]:
         if not task.output_dir:
             return []
-        return _event_lines(Path(task.output_dir) / "events.jsonl")
+        return _event_lines(TaskFolder(task.output_dir).events)
 
     def show_error_file(self) -> None:
         """The worker's traceback (``error.txt``) behind the one-line message."""

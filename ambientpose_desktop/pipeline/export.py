@@ -24,6 +24,7 @@ from ambientpose_desktop.core.keypoints import get_format
 from ambientpose_desktop.core.pose_table import PoseTable, load_task_table
 from ambientpose_desktop.core.results import to_alphapose, to_coco_results, write_alphapose
 from ambientpose_desktop.core.summary import Summary
+from ambientpose_desktop.core.task_folder import TaskFolder
 from ambientpose_desktop.pipeline.export_formats import EXPORT_FORMATS
 
 _CSV_CHUNK = 2000
@@ -42,13 +43,13 @@ def export_task(task_dir: Path, fmt: str, output: Path, *, overwrite: bool = Fal
     if fmt not in EXPORT_FORMATS:
         raise InputError(f"unknown export format {fmt!r}; choose from {', '.join(EXPORT_FORMATS)}")
     task_dir, output = Path(task_dir), Path(output)
-    if not (task_dir / "summary.json").exists():
+    if not TaskFolder(task_dir).has_results():
         raise InputError(f"{task_dir} has no results (summary.json is missing)")
     if output.exists() and not overwrite:
         raise OutputError(f"{output} already exists (allow overwriting to replace it)")
     if not output.parent.is_dir():
         raise OutputError(f"folder {output.parent} does not exist")
-    summary = Summary.read(task_dir / "summary.json")
+    summary = Summary.read(TaskFolder(task_dir).summary)
     table = load_task_table(task_dir, summary)
     report = progress or (lambda done, total: None)
     stop = cancel or threading.Event()

@@ -18,8 +18,7 @@ import numpy as np
 
 from ambientpose_desktop.core.atomic import atomic_write_bytes
 from ambientpose_desktop.core.errors import InputError
-
-INDEX_NAME = "frames.npz"
+from ambientpose_desktop.core.task_folder import FRAME_INDEX
 
 
 @dataclass(frozen=True)
@@ -86,5 +85,5 @@ def save_decoded_index(source, folder: Path, frames: int) -> list[str]:
     if not pts or len(pts) != frames or None in pts or not source.time_base:
         return []
     FrameIndex.from_frames(pts, source.decoded_keyframe, source.time_base).save(
-        folder / INDEX_NAME, source.path)
-    return [INDEX_NAME]
+        folder / FRAME_INDEX, source.path)
+    return [FRAME_INDEX]

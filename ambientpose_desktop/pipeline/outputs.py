@@ -18,6 +18,7 @@ from loguru import logger
 
 from ambientpose_desktop.core.keypoints import KeypointFormat
 from ambientpose_desktop.core.poses import Person
+from ambientpose_desktop.core.task_folder import OVERLAY_VIDEO, TaskFolder
 from ambientpose_desktop.pipeline.overlay import draw_poses
 
 _DONE = object()
@@ -71,10 +72,10 @@ class RenderedOutputs:
     def final_names(self) -> dict[str, str]:
         names = {}
         if self._video:
-            names["video"] = "overlay.mp4"
+            names["video"] = OVERLAY_VIDEO
         if self._jpeg:
-            names["frames"] = f"frames_{self._stem}"
-            names["overlay"] = f"overlay_{self._stem}"
+            names["frames"] = TaskFolder.frames_jpeg(self._stem)
+            names["overlay"] = TaskFolder.overlay_jpeg(self._stem)
         return names
 
     def _temp(self, key: str) -> Path:

@@ -20,7 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-PROXY_NAME = "scrub.mp4"
+from ambientpose_desktop.core.task_folder import SCRUB_PROXY
+
 PROXY_HEIGHT = 360
 PROXY_GOP = 8
 # Proxy frame i is shown at i / RATE seconds: its timestamps name the frame, not the time.
@@ -40,7 +41,7 @@ class ScrubProxyWriter:
 
     def __init__(self, folder: Path) -> None:
         self._folder = Path(folder)
-        self._tmp = self._folder / f".{PROXY_NAME}.part.mp4"
+        self._tmp = self._folder / f".{SCRUB_PROXY}.part.mp4"
         self._container = None
         self._stream = None
         self._count = 0
@@ -108,8 +109,8 @@ class ScrubProxyWriter:
         if self._error is not None or self._count == 0:
             self._tmp.unlink(missing_ok=True)
             return []
-        self._tmp.replace(self._folder / PROXY_NAME)
-        return [PROXY_NAME]
+        self._tmp.replace(self._folder / SCRUB_PROXY)
+        return [SCRUB_PROXY]
 
     def abort(self) -> None:
         try:
@@ -134,7 +135,7 @@ class ScrubProxy:
     def open(cls, folder: Path, frames: int) -> ScrubProxy | None:
         import av
 
-        path = Path(folder) / PROXY_NAME
+        path = Path(folder) / SCRUB_PROXY
         if not path.exists():
             return None
         try:

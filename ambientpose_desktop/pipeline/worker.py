@@ -21,10 +21,11 @@ from loguru import logger
 from ambientpose_desktop.core.errors import DecodeError, InputError, OutputError
 from ambientpose_desktop.core.events import Progress, Started
 from ambientpose_desktop.core.keypoints import get_format
-from ambientpose_desktop.core.pose_table import TABLE_NAME, PoseTable
+from ambientpose_desktop.core.pose_table import PoseTable
 from ambientpose_desktop.core.poses import FramePoses
 from ambientpose_desktop.core.results import write_alphapose
 from ambientpose_desktop.core.summary import SourceInfo, Summary
+from ambientpose_desktop.core.task_folder import TaskFolder
 from ambientpose_desktop.pipeline.backends import DEFAULT_BACKEND, BackendConfig, create_backend
 from ambientpose_desktop.pipeline.events_sink import EventSink
 from ambientpose_desktop.pipeline.outputs import RenderedOutputs
@@ -198,8 +199,9 @@ def run(job: DetectJob, sink: EventSink, stop: threading.Event) -> Summary:
     timings["model_fps"] = len(results) / timings["infer_s"] if timings["infer_s"] else 0.0
     timings["fps"] = len(results) / max(time.perf_counter() - loop_start, 1e-9)
     names = info.image_names
-    write_alphapose(job.output / "pose.json", results, names)
-    PoseTable.from_frames(results, fmt.num_keypoints).save(job.output / TABLE_NAME)
+    folder = TaskFolder(job.output)
+    write_alphapose(folder.pose_json, results, names)
+    PoseTable.from_frames(results, fmt.num_keypoints).save(folder.pose_table)
     summary = Summary(
         source=info, keypoint_format=fmt.name, backend=backend.name, device=backend.device,
         params=job.params(), frames_processed=len(results),
@@ -207,10 +209,10 @@ def run(job: DetectJob, sink: EventSink, stop: threading.Event) -> Summary:
         tracks=len({p.idx for f in results for p in f.persons}),
         timings={k: round(v, 4) for k, v in timings.items()},
         warnings=[str(decode_error)] if decode_error else [],
-        outputs=["pose.json", TABLE_NAME, "summary.json", *outputs],
+        outputs=[folder.pose_json.name, folder.pose_table.name, folder.summary.name, *outputs],
         python=sys.executable,
     )
-    summary.write(job.output / "summary.json")
+    summary.write(folder.summary)
     if decode_error is not None:
         raise DecodeError(f"{decode_error}; results for those frames were saved",
                           decode_error.frames_decoded)

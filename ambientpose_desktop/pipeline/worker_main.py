@@ -18,6 +18,7 @@ from ambientpose_desktop.core.atomic import atomic_write_text
 from ambientpose_desktop.core.errors import AmbientPoseError, DecodeError
 from ambientpose_desktop.core.events import Canceled, Failed, Finished
 from ambientpose_desktop.core.logs import setup_logging
+from ambientpose_desktop.core.task_folder import TaskFolder
 from ambientpose_desktop.pipeline.events_sink import EventSink
 from ambientpose_desktop.pipeline.worker import DetectJob, RunCanceled, run
 
@@ -53,7 +54,7 @@ def detect_main(job: DetectJob, debug: bool = False) -> int:
     events_path = None
     try:
         Path(job.output).mkdir(parents=True, exist_ok=True)
-        events_path = Path(job.output) / "events.jsonl"
+        events_path = TaskFolder(job.output).events
     except OSError:
         pass  # reported properly by the run's own writability check
     try:
@@ -89,7 +90,7 @@ def _fail(job: DetectJob, sink: EventSink, message: str, code: int, debug: bool)
     """Report a failure: ``error.txt`` keeps the traceback, the terminal gets one line."""
     trace = traceback.format_exc()
     with contextlib.suppress(OSError):  # the output folder itself may be the problem
-        atomic_write_text(Path(job.output) / "error.txt", f"{message}\n\n{trace}")
+        atomic_write_text(TaskFolder(job.output).error, f"{message}\n\n{trace}")
     sink.emit(Failed(error=message))
     sink.close()
     print(f"error: {message}", file=sys.stderr)

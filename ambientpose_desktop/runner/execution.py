@@ -22,10 +22,10 @@ from ambientpose_desktop.core.events import (
     Started,
     parse_event,
 )
+from ambientpose_desktop.core.task_folder import TaskFolder
 from ambientpose_desktop.core.tasks import TaskStatus
 from ambientpose_desktop.store.repository import TaskNotFound, TaskRepository
 
-EVENTS_FILE, ERROR_FILE = "events.jsonl", "error.txt"
 CANCEL_EXIT_CODES = frozenset({130, 143, -2, -15})
 PROGRESS_DB_INTERVAL_S = 1.0
 
@@ -47,8 +47,9 @@ class TaskExecution:
     def start_fresh(self) -> None:
         """Before launching: drop the event log and error of an earlier run of this task (a
         retry), so the log and its stream describe this run only. Both runners call this."""
-        for name in (EVENTS_FILE, ERROR_FILE):
-            (self.output_dir / name).unlink(missing_ok=True)
+        folder = TaskFolder(self.output_dir)
+        for path in (folder.events, folder.error):
+            path.unlink(missing_ok=True)
 
     def feed(self, chunk: str) -> list[Event]:
         """Text from the worker's stdout (any chunking) → the events it completes."""
@@ -111,7 +112,7 @@ class TaskExecution:
 
     def _metrics(self) -> dict:
         metrics: dict = {"frames": self.frames_done, "fps": self.fps}
-        summary = self.output_dir / "summary.json"
+        summary = TaskFolder(self.output_dir).summary
         if isinstance(self.final_event, Finished):
             metrics.update(persons=self.final_event.persons, elapsed_s=self.final_event.elapsed_s)
             try:

@@ -19,9 +19,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
 from ambientpose_desktop import __version__
+from ambientpose_desktop.core.task_folder import TaskFolder
 from ambientpose_desktop.core.tasks import TaskStatus
 from ambientpose_desktop.runner.actions import cancel_task, remove_task
-from ambientpose_desktop.runner.execution import EVENTS_FILE
 from ambientpose_desktop.runner.protocol import TaskRunner
 from ambientpose_desktop.server.auth import bearer_dependency
 from ambientpose_desktop.server.errors import ErrorIdMiddleware
@@ -133,7 +133,7 @@ def create_app(*, repo: TaskRepository, artefacts: ArtefactStore, runner: TaskRu
         Event ids count events, so ``Last-Event-ID`` resumes a dropped stream."""
         task = await run_in_threadpool(find_task, task_id)
         last = request.headers.get("last-event-id", "")
-        events = task_events(artefacts.results_dir(task) / EVENTS_FILE,
+        events = task_events(TaskFolder(artefacts.results_dir(task)).events,
                              lambda: repo.find(task_id), skip=int(last) if last.isdigit() else 0)
         return StreamingResponse(events, media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache",

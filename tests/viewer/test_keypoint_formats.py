@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 
 from ambientpose_desktop.core.keypoints import FORMATS
-from ambientpose_desktop.core.pose_table import TABLE_NAME, PoseTable
+from ambientpose_desktop.core.pose_table import PoseTable
 from ambientpose_desktop.core.poses import FramePoses, Person
 from ambientpose_desktop.core.results import write_alphapose
 from ambientpose_desktop.core.summary import Summary
+from ambientpose_desktop.core.task_folder import POSE_TABLE
 from ambientpose_desktop.pipeline.export import export_task
 from ambientpose_desktop.pipeline.video import probe
 
@@ -31,7 +32,7 @@ def _task(folder, video, fmt) -> None:
     info.timestamps = [f.timestamp for f in frames]
     folder.mkdir()
     write_alphapose(folder / "pose.json", frames)
-    PoseTable.from_frames(frames, fmt.num_keypoints).save(folder / TABLE_NAME)
+    PoseTable.from_frames(frames, fmt.num_keypoints).save(folder / POSE_TABLE)
     Summary(source=info, keypoint_format=fmt.name, backend="test", device="cpu", params={},
             frames_processed=len(frames), persons=2 * len(frames), tracks=2,
             timings={}).write(folder / "summary.json")

@@ -7,15 +7,16 @@ import os
 
 import numpy as np
 
-from ambientpose_desktop.core.pose_table import TABLE_NAME, PoseTable, load_task_table
+from ambientpose_desktop.core.pose_table import PoseTable, load_task_table
 from ambientpose_desktop.core.results import read_alphapose
 from ambientpose_desktop.core.summary import Summary
+from ambientpose_desktop.core.task_folder import POSE_TABLE
 
 
 def test_worker_writes_table_equal_to_json(processed_task):
     summary = Summary.read(processed_task / "summary.json")
-    assert TABLE_NAME in summary.outputs
-    table = PoseTable.load(processed_task / TABLE_NAME)
+    assert POSE_TABLE in summary.outputs
+    table = PoseTable.load(processed_task / POSE_TABLE)
     frames = read_alphapose(processed_task / "pose.json", num_frames=summary.frames_processed)
     assert table.num_frames == len(frames) == 60
     for frame in frames:
@@ -33,12 +34,12 @@ def test_missing_or_stale_table_is_rebuilt_from_json(processed_task, tmp_path):
         (task / name).write_bytes((processed_task / name).read_bytes())
     summary = Summary.read(task / "summary.json")
     table = load_task_table(task, summary)
-    assert (task / TABLE_NAME).exists()
+    assert (task / POSE_TABLE).exists()
     assert int(table.offsets[-1]) == summary.persons
     # pose.json edited after the table was written: the table must follow it
     entries = json.loads((task / "pose.json").read_text())
     (task / "pose.json").write_text(json.dumps(entries[:5]))
-    later = (task / TABLE_NAME).stat().st_mtime + 10
+    later = (task / POSE_TABLE).stat().st_mtime + 10
     os.utime(task / "pose.json", (later, later))
     assert int(load_task_table(task, summary).offsets[-1]) == 5
 

@@ -9,7 +9,8 @@ import sys
 
 import pytest
 
-from ambientpose_desktop.core.pose_table import TABLE_NAME, PoseTable
+from ambientpose_desktop.core.pose_table import PoseTable
+from ambientpose_desktop.core.task_folder import POSE_TABLE
 from tests.pipeline.worker_helpers import REPO, worker_env
 
 
@@ -24,7 +25,7 @@ def test_screenshot_under_xvfb(processed_task, tmp_path):
                            "-m", "tests.viewer.screenshot", str(processed_task), str(out), "40"],
                           cwd=REPO, env=env, capture_output=True, text=True, timeout=180)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    people = PoseTable.load(processed_task / TABLE_NAME).count(40)
+    people = PoseTable.load(processed_task / POSE_TABLE).count(40)
     assert people > 0 and proc.stdout.startswith(f"xcb 40 DrawCounts(people={people},")
     image = QImage(str(out))
     assert image.width() >= 1000 and image.height() >= 700

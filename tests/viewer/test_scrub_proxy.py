@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ambientpose_desktop.core.task_folder import SCRUB_PROXY
 from ambientpose_desktop.pipeline.scrub_proxy import (
-    PROXY_NAME,
     ScrubProxy,
     ScrubProxyWriter,
     proxy_size,
@@ -25,7 +25,7 @@ def test_proxy_frames_are_the_video_frames_smaller(long_gop_video, tmp_path):
         if index in picked:
             small.append(cv2.resize(rgb, proxy_size(1920, 1080), interpolation=cv2.INTER_AREA))
     source.close()
-    assert writer.finish() == [PROXY_NAME]
+    assert writer.finish() == [SCRUB_PROXY]
     assert proxy_size(1920, 1080) == (640, 360)
     proxy = ScrubProxy.open(tmp_path, 260)
     assert proxy is not None and len(proxy) == 260
@@ -37,7 +37,7 @@ def test_proxy_frames_are_the_video_frames_smaller(long_gop_video, tmp_path):
     assert proxy.frame(3).shape == (360, 640, 4)  # BGRA, as the viewer paints it
     proxy.close()
     assert ScrubProxy.open(tmp_path, 100) is None  # more frames than the video: not ours
-    (tmp_path / PROXY_NAME).write_bytes(b"not a video")
+    (tmp_path / SCRUB_PROXY).write_bytes(b"not a video")
     assert ScrubProxy.open(tmp_path, 260) is None
 
 

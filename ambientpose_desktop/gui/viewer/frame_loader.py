@@ -18,7 +18,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
 
-from ambientpose_desktop.pipeline.frame_index import INDEX_NAME
+from ambientpose_desktop.core.task_folder import FRAME_INDEX
 from ambientpose_desktop.pipeline.frame_reader import FrameReader
 from ambientpose_desktop.pipeline.scrub_proxy import ScrubProxy
 
@@ -46,7 +46,7 @@ class FrameLoader(QObject):
                  synchronous: bool = False, parent=None) -> None:
         super().__init__(parent)
         # the task folder holds the worker's frame index and scrub proxy, when it wrote them
-        index_file = Path(task_folder) / INDEX_NAME if task_folder else None
+        index_file = Path(task_folder) / FRAME_INDEX if task_folder else None
         self.reader = FrameReader(video, index_file=index_file)
         self.proxy = ScrubProxy.open(task_folder, len(self.reader)) if task_folder else None
         self._synchronous = synchronous

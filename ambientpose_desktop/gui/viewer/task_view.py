@@ -9,6 +9,7 @@ from ambientpose_desktop.core.errors import InputError
 from ambientpose_desktop.core.keypoints import KeypointFormat, get_format
 from ambientpose_desktop.core.pose_table import PoseTable, load_task_table
 from ambientpose_desktop.core.summary import Summary
+from ambientpose_desktop.core.task_folder import TaskFolder
 
 
 @dataclass
@@ -25,9 +26,10 @@ class TaskView:
     @classmethod
     def open(cls, folder: Path) -> TaskView:
         folder = Path(folder)
-        if not (folder / "summary.json").exists():
+        files = TaskFolder(folder)
+        if not files.has_results():
             raise InputError(f"{folder} has no results to show (summary.json is missing)")
-        summary = Summary.read(folder / "summary.json")
+        summary = Summary.read(files.summary)
         if summary.source.kind != "video":
             raise InputError("the viewer shows videos; this task processed an image folder")
         if not Path(summary.source.path).exists():

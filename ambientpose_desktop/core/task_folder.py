@@ -1,0 +1,115 @@
+"""The files of a task folder, named once.
+
+A task folder is what a worker writes for one task (``<data>/tasks/<id>/``, a user-chosen
+Results folder, or the ``--output`` of ``ambientpose detect``). The worker, the runners, the
+viewer, the exporters, the server and the details pane find every file through ``TaskFolder``;
+nobody spells a file name out again. ``ArtefactStore.results_dir`` stays the one rule for
+*where* a task's folder is.
+
+Results are layered and no layer rewrites the one below it (``docs/architecture.md``):
+``raw`` (the online tracker's output, with rejected detections) → ``linked`` (pose NMS and
+the offline re-linking pass; ``pose.json`` / ``pose.npz``) → ``edited`` (the proofreading
+edit file replayed on top) → ``filtered`` (gap filling and smoothing, parameters recorded).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+POSE_JSON = "pose.json"
+POSE_TABLE = "pose.npz"
+RAW_TABLE = "pose_raw.npz"
+EDITS = "edits.json"
+FILTERED_TABLE = "pose_filtered.npz"
+SUMMARY = "summary.json"
+EVENTS = "events.jsonl"
+ERROR = "error.txt"
+FRAME_INDEX = "frames.npz"
+SCRUB_PROXY = "scrub.mp4"
+OVERLAY_VIDEO = "overlay.mp4"
+CHECKPOINT = "checkpoint"
+MEDIA_CHECK = "check.json"
+
+
+@dataclass(frozen=True)
+class TaskFolder:
+    """Paths of the files in one task folder; nothing is read or created here."""
+
+    path: Path
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "path", Path(self.path))
+
+    @property
+    def pose_json(self) -> Path:
+        """The linked layer in AlphaPose's JSON format: the interchange file."""
+        return self.path / POSE_JSON
+
+    @property
+    def pose_table(self) -> Path:
+        """The linked layer as NumPy arrays (``core.pose_table``): O(1) frame lookup."""
+        return self.path / POSE_TABLE
+
+    @property
+    def raw_table(self) -> Path:
+        """The online tracker's output before NMS and re-linking, rejected detections kept."""
+        return self.path / RAW_TABLE
+
+    @property
+    def edits(self) -> Path:
+        """The proofreading edit file: an ordered, versioned list of operations."""
+        return self.path / EDITS
+
+    @property
+    def filtered_table(self) -> Path:
+        """Gap-filled and smoothed results, with the filter's parameters inside."""
+        return self.path / FILTERED_TABLE
+
+    @property
+    def summary(self) -> Path:
+        return self.path / SUMMARY
+
+    @property
+    def events(self) -> Path:
+        return self.path / EVENTS
+
+    @property
+    def error(self) -> Path:
+        """The traceback of a failed run, behind its one-line message."""
+        return self.path / ERROR
+
+    @property
+    def frame_index(self) -> Path:
+        return self.path / FRAME_INDEX
+
+    @property
+    def scrub_proxy(self) -> Path:
+        return self.path / SCRUB_PROXY
+
+    @property
+    def overlay_video(self) -> Path:
+        return self.path / OVERLAY_VIDEO
+
+    @property
+    def checkpoint(self) -> Path:
+        """Where a running worker keeps what a resumed run needs to carry on."""
+        return self.path / CHECKPOINT
+
+    @property
+    def media_check(self) -> Path:
+        """Findings of the integrity check run when the video was added."""
+        return self.path / MEDIA_CHECK
+
+    @staticmethod
+    def frames_jpeg(stem: str) -> str:
+        """The folder name of the decoded frames as JPEGs (AlphaPose's ``--save_img``)."""
+        return f"frames_{stem}"
+
+    @staticmethod
+    def overlay_jpeg(stem: str) -> str:
+        return f"overlay_{stem}"
+
+    def has_results(self) -> bool:
+        """A finished run wrote its summary last: without it there is nothing to show."""
+        return self.summary.is_file()
