@@ -90,13 +90,14 @@ def stalls_during_task(video: Path, backend: str) -> dict[str, float]:
     from PySide6.QtWidgets import QApplication
 
     QApplication.instance() or QApplication([])
+    from ambientpose_desktop.core.params import TaskParams
     from ambientpose_desktop.gui.main_window import MainWindow
     from ambientpose_desktop.runner.qt_runner import QtTaskRunner
     from ambientpose_desktop.store import open_store
     from ambientpose_desktop.store.settings import AppSettings
 
     repo, artefacts = open_store()
-    settings = AppSettings(backend=backend)
+    settings = AppSettings(task=TaskParams(backend=backend))
     runner = QtTaskRunner(repo, artefacts, settings)
     window = MainWindow(repo, artefacts, runner, settings)
     window.show()

@@ -27,7 +27,10 @@ def missing_extra(exc: ImportError, what: str, extra: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ambientpose", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="ambientpose",
+        description="Pose estimation for lab videos. Without a command, opens the window; "
+                    "the commands below work headless.")
     parser.add_argument("--version", action="version", version=f"ambientpose {__version__}")
     sub = parser.add_subparsers(dest="command")
     for name in SUBCOMMANDS:

@@ -113,7 +113,7 @@ def _alphapose_demo(setup: AlphaPoseSetup, video: Path, out: Path, device: str) 
 
 
 def _ours(options: dict[str, str], video: Path, out: Path, device: str) -> float | None:
-    from ambientpose_desktop.core.tasks import TaskParams
+    from ambientpose_desktop.core.params import TaskParams
     from ambientpose_desktop.runner.command import (
         detect_arguments,
         worker_environment,

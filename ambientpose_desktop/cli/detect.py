@@ -1,10 +1,16 @@
-"""`ambientpose detect`: the worker command the runners launch, and a tool in its own right."""
+"""`ambientpose detect`: the worker command the runners launch, and a tool in its own right.
+
+Its flags are made from the task parameters' declarations (``core.params``), so their
+defaults, ranges and help are the ones the API and the Settings dialog use.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
+
+EVENT_MODES = ("auto", "jsonl", "bar")
 
 
 def parse_option(text: str) -> tuple[str, str]:
@@ -14,59 +20,97 @@ def parse_option(text: str) -> tuple[str, str]:
     return key.strip(), value.strip()
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
-    from ambientpose_desktop.pipeline.backends import DEFAULT_BACKEND, backend_names
+def _options_epilog() -> str:
+    """Every backend's ``--opt`` keys with their defaults and ranges (read from the classes
+    the registry imports; a backend whose module cannot load here is named as such)."""
+    from ambientpose_desktop.pipeline.backends import backend_class, backend_names
 
-    p = sub.add_parser("detect", help="estimate poses in a video or image folder",
-                       description="Run pose estimation and write pose.json, summary.json and "
-                                   "events.jsonl to the output folder.")
+    lines = ["backend options (--opt KEY=VALUE):"]
+    for name in backend_names():
+        try:
+            options = backend_class(name).options
+        except ImportError as exc:
+            lines.append(f"  {name}: cannot be loaded here ({exc.name or exc})")
+            continue
+        lines.append(f"  {name}:" + ("" if options else " none"))
+        for option in options:
+            default = "" if option.default in (None, "") else f", default {option.default}"
+            lines.append(f"    {option.key:14} {option.help or option.label} "
+                         f"({option.describe()}{default})")
+    return "\n".join(lines)
+
+
+class _HelpWithOptions(argparse._HelpAction):
+    """``--help`` that lists the backends' options: building that list imports the backend
+    modules (NumPy…), which the window's start-up and other commands must not pay for."""
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        parser.epilog = _options_epilog()
+        super().__call__(parser, namespace, values, option_string)
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    from ambientpose_desktop.core.params import PARAMS
+    from ambientpose_desktop.pipeline.backends import backend_names
+
+    p = sub.add_parser(
+        "detect", help="estimate poses in a video or image folder",
+        description="Run pose estimation and write pose.json, summary.json and events.jsonl "
+                    "to the output folder.",
+        add_help=False, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("-h", "--help", action=_HelpWithOptions, help="show this help and exit")
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("video", nargs="?", type=Path, help="video file")
     src.add_argument("--video", dest="video_opt", type=Path, metavar="PATH", help="video file")
     src.add_argument("--image-dir", type=Path, metavar="DIR", help="folder of images")
     p.add_argument("--output", "-o", type=Path, metavar="DIR",
-                   help="results folder (default: ./<name>_pose next to where you are)")
-    p.add_argument("--backend", default=DEFAULT_BACKEND, choices=backend_names(),
-                   help=f"pose backend (default: {DEFAULT_BACKEND})")
-    p.add_argument("--device", default="auto", help="auto, cpu or cuda:N (default: auto)")
-    p.add_argument("--conf", type=float, default=0.25, help="person confidence threshold")
-    p.add_argument("--imgsz", type=int, default=640, help="model input size in pixels")
-    p.add_argument("--max-frames", type=int, metavar="N", help="stop after N frames")
-    p.add_argument("--overlay-video", action="store_true", help="also write overlay.mp4")
-    p.add_argument("--frames-jpeg", action="store_true",
-                   help="also write frames_*/ and overlay_*/ JPEG folders")
+                   help="results folder (default: ./<name>_pose in the current folder)")
+    for spec in PARAMS.values():
+        if spec.kind == "bool":
+            p.add_argument(spec.flag, dest=spec.name, action="store_true", help=spec.help)
+            continue
+        allowed = spec.describe() if spec.name != "backend" else ", ".join(backend_names())
+        default = "none" if spec.default is None else spec.default
+        p.add_argument(spec.flag, dest=spec.name, default=spec.default,
+                       metavar=spec.name.upper() if spec.kind != "str" else None,
+                       help=f"{spec.help} ({allowed}{'; ' if allowed else ''}"
+                            f"default: {default})")
     p.add_argument("--opt", action="append", type=parse_option, default=[], metavar="KEY=VALUE",
-                   help="backend-specific option (repeatable)")
-    p.add_argument("--task", default="", help="task id to put in events (set by the runner)")
+                   help="backend option (repeatable; listed below)")
+    p.add_argument("--events", choices=EVENT_MODES, default="auto",
+                   help="jsonl: one JSON event per line on stdout (what programs read); bar: a "
+                        "progress bar; auto (default): jsonl when stdout is not a terminal")
+    p.add_argument("--task", default="", help=argparse.SUPPRESS)  # set by the runners
     p.add_argument("--debug", action="store_true", help="print tracebacks")
     p.set_defaults(func=_run_detect)
 
 
 def _run_detect(args: argparse.Namespace) -> int:
+    from ambientpose_desktop.core.errors import InputError
+    from ambientpose_desktop.core.params import PARAMS, TaskParams
+    from ambientpose_desktop.pipeline.backends import check_task_params
     from ambientpose_desktop.pipeline.worker import DetectJob
     from ambientpose_desktop.pipeline.worker_main import detect_main
 
-    source = args.image_dir or args.video or args.video_opt
-    if args.conf < 0 or args.conf > 1:
-        return usage_error("--conf must be between 0 and 1")
-    if args.imgsz < 32 or args.imgsz > 4096:
-        return usage_error("--imgsz must be between 32 and 4096")
-    if args.max_frames is not None and args.max_frames < 1:
-        return usage_error("--max-frames must be at least 1")
-    if args.image_dir is not None and not args.image_dir.is_dir():
-        return usage_error(f"{args.image_dir} is not a folder")
-    output = args.output or Path.cwd() / f"{Path(source).stem}_pose"
-    job = DetectJob(
-        input=Path(source), output=output, backend=args.backend, device=args.device,
-        conf=args.conf, imgsz=args.imgsz, max_frames=args.max_frames,
-        overlay_video=args.overlay_video, frames_jpeg=args.frames_jpeg,
-        options=dict(args.opt), task_id=args.task,
-    )
-    return detect_main(job, debug=args.debug)
+    params = check_task_params(TaskParams(
+        **{name: getattr(args, name) for name in PARAMS}, backend_options=dict(args.opt)),
+        as_flags=True)
+    source = Path(args.image_dir or args.video or args.video_opt)
+    if args.image_dir is not None and not source.is_dir():
+        raise InputError(f"{source} is not a folder")
+    if not source.exists():
+        raise InputError(f"{source} does not exist")
+    output = args.output or Path.cwd() / f"{source.stem}_pose"
+    job = DetectJob(input=source, output=output, params=params, task_id=args.task)
+    mode = args.events
+    if mode == "auto":
+        mode = "bar" if sys.stdout.isatty() else "jsonl"
+    if mode == "jsonl":
+        return detect_main(job, debug=args.debug, stream=sys.stdout)
+    from ambientpose_desktop.cli.progress import TerminalProgress
 
-
-def usage_error(message: str) -> int:
-    print(f"error: {message}", file=sys.stderr)
-    return 2
-
-
+    bar = TerminalProgress(source.name)
+    try:
+        return detect_main(job, debug=args.debug, listener=bar)
+    finally:
+        bar.close()

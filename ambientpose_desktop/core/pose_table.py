@@ -44,6 +44,11 @@ class PoseTable:
     def num_keypoints(self) -> int:
         return self.keypoints.shape[1]
 
+    @property
+    def num_rows(self) -> int:
+        """People over all frames."""
+        return len(self.scores)
+
     def rows(self, frame: int) -> slice:
         return slice(int(self.offsets[frame]), int(self.offsets[frame + 1]))
 
@@ -99,6 +104,57 @@ class PoseTable:
                 raise ValueError(f"{path.name}: unsupported version {int(data['version'])}")
             return cls(**{name: data[name] for name in
                           ("offsets", "keypoints", "boxes", "scores", "idx")})
+
+
+class PoseTableBuilder:
+    """Collects a run's people frame by frame into growing arrays (not one object per
+    person), so the worker's memory stays flat however long the video."""
+
+    def __init__(self, num_keypoints: int, capacity: int = 4096) -> None:
+        self._k = num_keypoints
+        self._rows = 0
+        self._counts: list[int] = []
+        self._keypoints = np.zeros((capacity, num_keypoints, 3), np.float32)
+        self._boxes = np.zeros((capacity, 4), np.float32)
+        self._scores = np.zeros(capacity, np.float32)
+        self._idx = np.zeros(capacity, np.int32)
+
+    @property
+    def num_frames(self) -> int:
+        return len(self._counts)
+
+    @property
+    def num_rows(self) -> int:
+        return self._rows
+
+    def add(self, persons: Sequence[Person]) -> None:
+        """The people of the next frame (possibly none)."""
+        n = len(persons)
+        if self._rows + n > len(self._scores):
+            self._grow(self._rows + n)
+        for r, person in enumerate(persons, start=self._rows):
+            self._keypoints[r] = person.keypoints[: self._k]
+            self._boxes[r] = person.box
+            self._scores[r] = person.score
+            self._idx[r] = person.idx
+        self._rows += n
+        self._counts.append(n)
+
+    def _grow(self, needed: int) -> None:
+        size = max(needed, 2 * len(self._scores))
+        for name in ("_keypoints", "_boxes", "_scores", "_idx"):
+            old = getattr(self, name)
+            new = np.zeros((size, *old.shape[1:]), old.dtype)
+            new[: self._rows] = old[: self._rows]
+            setattr(self, name, new)
+
+    def build(self) -> PoseTable:
+        offsets = np.zeros(len(self._counts) + 1, np.int64)
+        np.cumsum(self._counts, out=offsets[1:])
+        rows = self._rows
+        return PoseTable(offsets=offsets, keypoints=self._keypoints[:rows].copy(),
+                         boxes=self._boxes[:rows].copy(), scores=self._scores[:rows].copy(),
+                         idx=self._idx[:rows].copy())
 
 
 def load_task_table(task_dir: Path, summary: Summary) -> PoseTable:

@@ -73,10 +73,22 @@ def to_alphapose(frames: Iterable[FramePoses], names: Sequence[str] | None = Non
 
 def write_alphapose(path: Path, frames: Iterable[FramePoses],
                     names: Sequence[str] | None = None) -> None:
-    """Write AlphaPose-format JSON atomically (temporary name, then rename)."""
-    from ambientpose_desktop.core.atomic import atomic_write_text
+    """Write AlphaPose-format JSON atomically (temporary name, then rename), one frame at a
+    time: an hour of results never sits in memory as one list or one string."""
+    import os
 
-    atomic_write_text(path, json.dumps(to_alphapose(frames, names), separators=(",", ":")))
+    from ambientpose_desktop.core.atomic import atomic_path
+
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as fh:
+        fh.write("[")
+        first = True
+        for frame in frames:
+            for entry in to_alphapose((frame,), names):
+                fh.write(("" if first else ",") + json.dumps(entry, separators=(",", ":")))
+                first = False
+        fh.write("]")
+        fh.flush()
+        os.fsync(fh.fileno())
 
 
 def _idx_of(raw: Any) -> int:

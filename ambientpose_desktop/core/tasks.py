@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
 from enum import StrEnum
-from typing import Any
 
 
 class TaskStatus(StrEnum):
@@ -39,26 +37,3 @@ class InvalidTransition(ValueError):
 def check_transition(current: TaskStatus, new: TaskStatus) -> None:
     if new not in ALLOWED_TRANSITIONS[current]:
         raise InvalidTransition(f"a {current.value} task cannot become {new.value}")
-
-
-@dataclass
-class TaskParams:
-    """What a task asks of the worker; stored as JSON in the task row."""
-
-    backend: str = "embedded"
-    device: str = "auto"
-    conf: float = 0.25
-    imgsz: int = 640
-    keypoint_format: str = "coco17"
-    max_frames: int | None = None
-    overlay_video: bool = False
-    frames_jpeg: bool = False
-    backend_options: dict[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any] | None) -> TaskParams:
-        known = cls.__dataclass_fields__
-        return cls(**{k: v for k, v in (data or {}).items() if k in known})

@@ -28,7 +28,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ambientpose_desktop.gui.widgets import with_button
+from ambientpose_desktop.core.errors import InputError
+from ambientpose_desktop.core.params import PARAMS
+from ambientpose_desktop.gui.widgets import number_field, with_button
 from ambientpose_desktop.store.settings import AppSettings
 
 if TYPE_CHECKING:
@@ -55,8 +57,8 @@ class MachineReport:
 def _config(settings: AppSettings, options: dict[str, Any]) -> BackendConfig:
     from ambientpose_desktop.pipeline.backends import BackendConfig
 
-    return BackendConfig(device=settings.device, conf=settings.conf, imgsz=settings.imgsz,
-                         options=options)
+    task = settings.task
+    return BackendConfig(device=task.device, conf=task.conf, imgsz=task.imgsz, options=options)
 
 
 def check_backend(name: str, settings: AppSettings, options: dict[str, Any]) -> Availability:
@@ -127,6 +129,9 @@ class OptionFields(QGroupBox):
             combo.addItems(list(option.choices))
             combo.setCurrentText(str(option.default if value is None else value))
             return combo, combo
+        if self._bounded(option):
+            box = number_field(option.spec, value)
+            return box, box
         edit = QLineEdit("" if value is None else str(value))
         if option.default not in (None, ""):
             edit.setPlaceholderText(f"default: {option.default}")
@@ -134,8 +139,14 @@ class OptionFields(QGroupBox):
             return edit, _path_field(edit, option.kind == "dir", self)
         return edit, edit
 
+    @staticmethod
+    def _bounded(option: BackendOption) -> bool:
+        """Numbers with a default and both bounds get a spin box; others a checked text."""
+        return (option.kind in ("int", "float") and option.default is not None
+                and option.minimum is not None and option.maximum is not None)
+
     def values(self) -> dict[str, Any]:
-        """Converted values the user set (empty fields left out); ``ValueError`` names the
+        """Converted values the user set (empty fields left out); ``InputError`` names the
         field that is wrong."""
         out: dict[str, Any] = {}
         for option in self.options:
@@ -144,14 +155,18 @@ class OptionFields(QGroupBox):
                 raw: Any = widget.isChecked()
             elif isinstance(widget, QComboBox):
                 raw = widget.currentText()
+            elif isinstance(widget, QSpinBox | QDoubleSpinBox):
+                if widget.value() == option.default:
+                    continue  # left at its default: nothing to remember
+                raw = widget.value()
             else:
                 raw = widget.text().strip() if isinstance(widget, QLineEdit) else ""
                 if raw == "":
                     continue
             try:
                 out[option.key] = option.convert(raw)
-            except ValueError as exc:
-                raise ValueError(f"{option.label}: {exc}") from None
+            except InputError as exc:
+                raise InputError(f"{option.label}: {exc}") from None
         return out
 
 
@@ -176,17 +191,16 @@ class SettingsDialog(QDialog):
 
         for name in backend_names():
             self.backend.addItem(name, name)
-        self.backend.setCurrentIndex(max(0, self.backend.findData(settings.backend)))
+        task = settings.task
+        self.backend.setCurrentIndex(max(0, self.backend.findData(task.backend)))
         self.availability = QLabel("Checking which backends can run here…")
         self.availability.setWordWrap(True)
         self.device = QComboBox(editable=True)
         self.device.addItems(["auto", "cpu"])
-        self.device.setCurrentText(settings.device)
+        self.device.setCurrentText(task.device)
         self.device.setToolTip("auto picks a GPU when one is usable, else the CPU")
-        self.conf = QDoubleSpinBox(minimum=0.0, maximum=1.0, singleStep=0.05, decimals=2)
-        self.conf.setValue(settings.conf)
-        self.imgsz = QSpinBox(minimum=32, maximum=4096, singleStep=32)
-        self.imgsz.setValue(settings.imgsz)
+        self.conf = number_field(PARAMS["conf"], task.conf, step=0.05)
+        self.imgsz = number_field(PARAMS["imgsz"], task.imgsz, step=32)
         self.output_dir = QLineEdit(settings.output_dir)
         self.output_dir.setPlaceholderText("each task's folder in the app's data folder")
         self.concurrency = QSpinBox(minimum=0, maximum=16)
@@ -195,9 +209,9 @@ class SettingsDialog(QDialog):
         self.worker_python = QLineEdit(settings.worker_python)
         self.worker_python.setPlaceholderText("this app's own Python")
         self.overlay_video = QCheckBox("Also write an overlay video")
-        self.overlay_video.setChecked(settings.overlay_video)
+        self.overlay_video.setChecked(task.overlay_video)
         self.frames_jpeg = QCheckBox("Also write frames and overlays as JPEG folders")
-        self.frames_jpeg.setChecked(settings.frames_jpeg)
+        self.frames_jpeg.setChecked(task.frames_jpeg)
         self.problem = QLabel()
         self.problem.setStyleSheet("color: #e5484d;")
 
@@ -312,7 +326,7 @@ class SettingsDialog(QDialog):
             return True
         try:
             self._options[self._shown_backend] = self._option_fields.values()
-        except ValueError as exc:
+        except InputError as exc:
             self.problem.setText(str(exc))
             return False
         return True
@@ -323,13 +337,15 @@ class SettingsDialog(QDialog):
             super().accept()
 
     def result_settings(self) -> AppSettings:
+        task = replace(
+            self._settings.task, backend=self.backend.currentData(),
+            device=self.device.currentText().strip() or PARAMS["device"].default,
+            conf=round(self.conf.value(), 4), imgsz=self.imgsz.value(),
+            overlay_video=self.overlay_video.isChecked(),
+            frames_jpeg=self.frames_jpeg.isChecked())
         return replace(
-            self._settings,
-            backend=self.backend.currentData(), device=self.device.currentText().strip()
-            or "auto", conf=round(self.conf.value(), 4), imgsz=self.imgsz.value(),
+            self._settings, task=task,
             output_dir=self.output_dir.text().strip(), concurrency=self.concurrency.value(),
             worker_python=self.worker_python.text().strip(),
-            overlay_video=self.overlay_video.isChecked(),
-            frames_jpeg=self.frames_jpeg.isChecked(),
             backend_options={k: v for k, v in self._options.items() if v},
         )

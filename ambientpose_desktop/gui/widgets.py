@@ -5,7 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QHBoxLayout, QMenu, QPushButton, QToolBar, QWidget
+from PySide6.QtWidgets import (
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QMenu,
+    QPushButton,
+    QSpinBox,
+    QToolBar,
+    QWidget,
+)
+
+from ambientpose_desktop.core.params import ParamSpec
 
 
 def with_button(field: QWidget, button: QPushButton) -> QWidget:
@@ -25,3 +35,21 @@ def add_actions(target: QMenu | QToolBar, actions: Iterable[QAction | None]) -> 
             target.addSeparator()
         else:
             target.addAction(action)
+
+
+def number_field(spec: ParamSpec, value: float | int | None,
+                 step: float | None = None) -> QSpinBox | QDoubleSpinBox:
+    """A spin box held to ``spec``'s bounds (the declaration the CLI and API check too)."""
+    if spec.kind == "int":
+        box: QSpinBox | QDoubleSpinBox = QSpinBox()
+        limit = 2**31 - 1
+    else:
+        box = QDoubleSpinBox(decimals=2 if (spec.maximum or 0) <= 1 else 3)
+        limit = 1e12
+    box.setRange(spec.minimum if spec.minimum is not None else -limit,
+                 spec.maximum if spec.maximum is not None else limit)
+    if step is not None:
+        box.setSingleStep(step)
+    box.setValue(spec.default if value is None else value)
+    box.setToolTip(f"{spec.help} ({spec.describe()})" if spec.describe() else spec.help)
+    return box

@@ -1,10 +1,11 @@
-"""Where worker events go: one JSON line on stdout (for the runner) and in ``events.jsonl``."""
+"""Where worker events go: one JSON line in ``events.jsonl`` and, for the runner or a script,
+on stdout; a person at a terminal gets a progress bar instead (``listener``)."""
 
 from __future__ import annotations
 
-import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
@@ -12,11 +13,16 @@ from ambientpose_desktop.core.events import Event, Log, Progress
 
 
 class EventSink:
-    """Thread-safe writer of events; progress is throttled to ``progress_hz`` per second."""
+    """Thread-safe writer of events; progress is throttled to ``progress_hz`` per second.
+
+    ``stream`` gets the JSON lines (``None``: nobody); ``listener`` is called with each event.
+    """
 
     def __init__(self, log_path: Path | None, stream: TextIO | None = None,
-                 progress_hz: float = 5.0) -> None:
-        self._stream = stream if stream is not None else sys.stdout
+                 progress_hz: float = 5.0,
+                 listener: Callable[[Event], None] | None = None) -> None:
+        self._stream = stream
+        self._listener = listener
         self._file = open(log_path, "a", encoding="utf-8") if log_path else None  # noqa: SIM115
         self._lock = threading.Lock()
         self._min_gap = 1.0 / progress_hz
@@ -33,6 +39,8 @@ class EventSink:
                     out.flush()
                 except (OSError, ValueError):  # closed pipe (runner gone) must not kill the run
                     pass
+            if self._listener is not None:
+                self._listener(event)
 
     def progress(self, event: Progress, force: bool = False) -> None:
         now = time.monotonic()

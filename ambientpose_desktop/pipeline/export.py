@@ -46,7 +46,7 @@ def export_task(task_dir: Path, fmt: str, output: Path, *, overwrite: bool = Fal
     if not TaskFolder(task_dir).has_results():
         raise InputError(f"{task_dir} has no results (summary.json is missing)")
     if output.exists() and not overwrite:
-        raise OutputError(f"{output} already exists (allow overwriting to replace it)")
+        raise OutputError(f"{output} already exists (use --overwrite to replace it)")
     if not output.parent.is_dir():
         raise OutputError(f"folder {output.parent} does not exist")
     summary = Summary.read(TaskFolder(task_dir).summary)

@@ -10,13 +10,15 @@ import signal
 import sys
 import threading
 import traceback
+from collections.abc import Callable
 from pathlib import Path
+from typing import TextIO
 
 from loguru import logger
 
 from ambientpose_desktop.core.atomic import atomic_write_text
 from ambientpose_desktop.core.errors import AmbientPoseError, DecodeError
-from ambientpose_desktop.core.events import Canceled, Failed, Finished
+from ambientpose_desktop.core.events import Canceled, Event, Failed, Finished
 from ambientpose_desktop.core.logs import setup_logging
 from ambientpose_desktop.core.task_folder import TaskFolder
 from ambientpose_desktop.pipeline.events_sink import EventSink
@@ -46,21 +48,24 @@ def _log_to_events(sink: EventSink):
     return write
 
 
-def detect_main(job: DetectJob, debug: bool = False) -> int:
-    """Run ``job`` as a worker process would; returns the exit code."""
+def detect_main(job: DetectJob, debug: bool = False, *, stream: TextIO | None = None,
+                listener: Callable[[Event], None] | None = None) -> int:
+    """Run ``job`` as a worker process would; returns the exit code. ``stream`` gets the
+    JSON event lines (the runners read stdout), ``listener`` each event (a progress bar)."""
     setup_logging("worker", stderr_level="ERROR" if not debug else "DEBUG", debug=debug)
     stop = threading.Event()
     received = _install_stop_handlers(stop)
     events_path = None
+    if Path(job.input).exists():  # a missing input must not leave an empty results folder
+        try:
+            Path(job.output).mkdir(parents=True, exist_ok=True)
+            events_path = TaskFolder(job.output).events
+        except OSError:
+            pass  # reported properly by the run's own writability check
     try:
-        Path(job.output).mkdir(parents=True, exist_ok=True)
-        events_path = TaskFolder(job.output).events
+        sink = EventSink(events_path, stream, listener=listener)
     except OSError:
-        pass  # reported properly by the run's own writability check
-    try:
-        sink = EventSink(events_path)
-    except OSError:
-        sink = EventSink(None)
+        sink = EventSink(None, stream, listener=listener)
     logger.add(_log_to_events(sink), level="INFO", format="{message}")
     try:
         summary = run(job, sink, stop)
@@ -89,8 +94,9 @@ def detect_main(job: DetectJob, debug: bool = False) -> int:
 def _fail(job: DetectJob, sink: EventSink, message: str, code: int, debug: bool) -> int:
     """Report a failure: ``error.txt`` keeps the traceback, the terminal gets one line."""
     trace = traceback.format_exc()
-    with contextlib.suppress(OSError):  # the output folder itself may be the problem
-        atomic_write_text(TaskFolder(job.output).error, f"{message}\n\n{trace}")
+    if Path(job.output).is_dir():
+        with contextlib.suppress(OSError):  # the output folder itself may be the problem
+            atomic_write_text(TaskFolder(job.output).error, f"{message}\n\n{trace}")
     sink.emit(Failed(error=message))
     sink.close()
     print(f"error: {message}", file=sys.stderr)

@@ -9,7 +9,7 @@ import os
 import sys
 from pathlib import Path
 
-from ambientpose_desktop.core.tasks import TaskParams
+from ambientpose_desktop.core.params import PARAMS, TaskParams
 
 
 def is_frozen() -> bool:
@@ -32,18 +32,17 @@ def worker_program(worker_python: str | None = None) -> list[str]:
 
 def detect_arguments(task_id: str, input_path: str | Path, output_dir: str | Path,
                      params: TaskParams) -> list[str]:
-    """``detect`` arguments for a task: the one mapping from task params to the worker CLI."""
+    """``detect`` arguments for a task: every declared parameter as its flag (the CLI is made
+    from the same declarations), the events as JSON lines on stdout for the runner to read."""
     source = Path(input_path)
     args = ["detect", "--image-dir" if source.is_dir() else "--video", str(source),
-            "--output", str(output_dir), "--task", task_id,
-            "--backend", params.backend, "--device", params.device,
-            "--conf", str(params.conf), "--imgsz", str(params.imgsz)]
-    if params.max_frames:
-        args += ["--max-frames", str(params.max_frames)]
-    if params.overlay_video:
-        args.append("--overlay-video")
-    if params.frames_jpeg:
-        args.append("--frames-jpeg")
+            "--output", str(output_dir), "--task", task_id, "--events", "jsonl"]
+    for name, spec in PARAMS.items():
+        value = getattr(params, name)
+        if spec.kind == "bool":
+            args += [spec.flag] if value else []
+        elif value is not None:
+            args += [spec.flag, str(value)]
     for key, value in sorted(params.backend_options.items()):
         args += ["--opt", f"{key}={value}"]
     return args

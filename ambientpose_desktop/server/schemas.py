@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from ambientpose_desktop.core.errors import InputError
-from ambientpose_desktop.core.tasks import TaskParams, TaskStatus
-from ambientpose_desktop.pipeline.backends import BackendConfig, backend_class, backend_names
+from ambientpose_desktop.core.params import PARAMS, ParamSpec, TaskParams
+from ambientpose_desktop.core.tasks import TaskStatus
+from ambientpose_desktop.pipeline.backends import backend_class, backend_names, check_task_params
 from ambientpose_desktop.store.models import TaskPublic
 from ambientpose_desktop.store.settings import AppSettings
 
@@ -17,20 +18,29 @@ from ambientpose_desktop.store.settings import AppSettings
 _LOCAL_ONLY_KINDS = frozenset({"file", "dir"})
 
 
-class TaskConfig(BaseModel):
-    """The optional ``config`` form field (JSON); what is left out comes from the settings."""
+def _config_field(spec: ParamSpec) -> tuple[Any, Any]:
+    """A ``TaskConfig`` field from a task parameter's declaration: same bounds and help."""
+    types = {"int": int, "float": float, "bool": bool, "str": str}
+    bounds: dict[str, Any] = {}
+    if spec.minimum is not None:
+        bounds["ge"] = spec.minimum
+    if spec.maximum is not None:
+        bounds["le"] = spec.maximum
+    if spec.pattern is not None:
+        bounds["pattern"] = f"^({spec.pattern})$"
+    if spec.kind == "float":
+        bounds["allow_inf_nan"] = False
+    return types[spec.kind] | None, Field(None, description=spec.help, **bounds)
 
-    model_config = ConfigDict(extra="forbid")
 
-    backend: str | None = Field(None, description="pose backend, e.g. embedded, fake, alphapose")
-    device: str | None = Field(None, pattern=r"^(auto|cpu|cuda(:\d{1,2})?|mps)$")
-    conf: float | None = Field(None, ge=0, le=1, description="person confidence threshold")
-    imgsz: int | None = Field(None, ge=32, le=4096, description="model input size in pixels")
-    max_frames: int | None = Field(None, ge=1, le=10_000_000)
-    overlay_video: bool | None = None
-    frames_jpeg: bool | None = None
-    options: dict[str, str | int | float | bool] | None = Field(
-        None, description="backend-specific options (those the Settings dialog shows)")
+# The optional ``config`` form field (JSON); what is left out comes from the settings.
+TaskConfig = create_model(
+    "TaskConfig", __config__=ConfigDict(extra="forbid"),
+    **{name: _config_field(spec) for name, spec in PARAMS.items()},
+    options=(dict[str, str | int | float | bool] | None,
+             Field(None, description="backend-specific options (those the Settings dialog "
+                                     "shows), checked against each option's declared range")),
+)
 
 
 class TaskCreated(BaseModel):
@@ -50,9 +60,9 @@ class Health(BaseModel):
     version: str
 
 
-def _invalid(message: str, field: str) -> RequestValidationError:
-    return RequestValidationError(
-        [{"type": "value_error", "loc": ["body", "config", field], "msg": message}])
+def _invalid(message: str, field: str | None = None) -> RequestValidationError:
+    loc = ["body", "config", *([field] if field else [])]
+    return RequestValidationError([{"type": "value_error", "loc": loc, "msg": message}])
 
 
 def task_params_from_config(raw: bytes | None, settings: AppSettings) -> TaskParams:
@@ -70,11 +80,18 @@ def task_params_from_config(raw: bytes | None, settings: AppSettings) -> TaskPar
     overrides: dict[str, Any] = config.model_dump(exclude={"options"}, exclude_none=True)
     params = settings.task_params(**overrides)
     if config.options is not None:
-        params.backend_options = _checked_options(params.backend, config.options)
-    return params
+        params.backend_options = _workstation_options_refused(params.backend, config.options)
+    try:
+        return check_task_params(params)
+    except ImportError as exc:
+        raise _invalid(f"the {params.backend} backend cannot be loaded here ({exc})",
+                       "backend") from None
+    except InputError as exc:
+        raise _invalid(str(exc)) from None
 
 
-def _checked_options(backend: str, options: dict[str, Any]) -> dict[str, Any]:
+def _workstation_options_refused(backend: str, options: dict[str, Any]) -> dict[str, Any]:
+    """Options naming files or folders on the workstation are set there, not over HTTP."""
     try:
         cls = backend_class(backend)
     except ImportError as exc:
@@ -83,8 +100,4 @@ def _checked_options(backend: str, options: dict[str, Any]) -> dict[str, Any]:
     local = sorted(k for k in options if kinds.get(k) in _LOCAL_ONLY_KINDS)
     if local:
         raise _invalid(f"{', '.join(local)} can only be set on the workstation", "options")
-    try:
-        cls.option_values(BackendConfig(options=options))
-    except InputError as exc:
-        raise _invalid(str(exc), "options") from None
     return dict(options)

@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
-from ambientpose_desktop.core.tasks import TaskParams, TaskStatus
+from ambientpose_desktop.core.params import TaskParams
+from ambientpose_desktop.core.tasks import TaskStatus
 
 
 def utcnow() -> datetime:

@@ -19,7 +19,8 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from ambientpose_desktop.core.tasks import TaskParams, TaskStatus, check_transition
+from ambientpose_desktop.core.params import TaskParams
+from ambientpose_desktop.core.tasks import TaskStatus, check_transition
 from ambientpose_desktop.store.models import Task, utcnow
 
 Listener = Callable[[str, str], None]  # (task id, "created" | "updated" | "deleted")

@@ -14,40 +14,32 @@ from typing import Any
 from loguru import logger
 
 from ambientpose_desktop.core.atomic import atomic_write_text
+from ambientpose_desktop.core.params import PARAMS, TaskParams
 from ambientpose_desktop.core.paths import AppPaths, app_paths
-from ambientpose_desktop.core.tasks import TaskParams
 
 SETTINGS_FILE = "settings.json"
 
 
 @dataclass
 class AppSettings:
-    backend: str = "embedded"
-    device: str = "auto"
-    conf: float = 0.25
-    imgsz: int = 640
+    # Parameters of new tasks (their defaults and bounds live in ``core.params``). Backend
+    # options are remembered per backend below, so ``task.backend_options`` stays empty here.
+    task: TaskParams = field(default_factory=TaskParams)
     # Where results are written; empty means the task folder in the data dir.
     output_dir: str = ""
     # Worker slots; 0 means one per GPU, or one on a machine without GPU.
     concurrency: int = 0
     # Another Python interpreter to run workers with (e.g. an AlphaPose environment).
     worker_python: str = ""
-    overlay_video: bool = False
-    frames_jpeg: bool = False
     # Options per backend name, passed to the worker as --opt KEY=VALUE.
     backend_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     queue_paused: bool = False
 
     def task_params(self, **overrides: Any) -> TaskParams:
-        """Parameters for a new task from these defaults; ``overrides`` win."""
-        params = TaskParams(
-            backend=self.backend, device=self.device, conf=self.conf, imgsz=self.imgsz,
-            overlay_video=self.overlay_video, frames_jpeg=self.frames_jpeg,
-            backend_options=dict(self.backend_options.get(self.backend, {})),
-        )
-        data = params.to_dict()
-        data.update({k: v for k, v in overrides.items() if v is not None})
-        if "backend" in overrides and "backend_options" not in overrides:
+        """Parameters for a new task from these defaults; ``overrides`` (not ``None``) win.
+        Without explicit ``backend_options``, the chosen backend's remembered ones apply."""
+        data = {**self.task.to_dict(), **{k: v for k, v in overrides.items() if v is not None}}
+        if overrides.get("backend_options") is None:
             data["backend_options"] = dict(self.backend_options.get(data["backend"], {}))
         return TaskParams.from_dict(data)
 
@@ -66,8 +58,23 @@ class AppSettings:
         except (OSError, ValueError) as exc:
             logger.warning("ignoring unreadable settings file {}: {}", path, exc)
             return cls()
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
+        if not isinstance(data, dict):
+            logger.warning("ignoring settings file {}: not a JSON object", path)
+            return cls()
+        return cls.from_dict(data)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> AppSettings:
+        """Settings from their JSON; files written before task parameters were nested keep
+        their flat ``backend``, ``conf``, … keys, which are read into ``task``."""
+        task = dict(data.get("task") or {})
+        for name in PARAMS:
+            if name in data and name not in task:
+                task[name] = data[name]
+        task.pop("backend_options", None)
+        known = {f.name for f in fields(cls)} - {"task"}
+        return cls(task=TaskParams.from_dict(task),
+                   **{k: v for k, v in data.items() if k in known})
 
     def save(self, paths: AppPaths | None = None) -> None:
         path = self.path(paths)

@@ -36,15 +36,18 @@ def answered(monkeypatch) -> Dialogs:
 
 @pytest.fixture
 def make_window(store, qtbot, answered):
+    from ambientpose_desktop.core.params import TaskParams
     from ambientpose_desktop.gui.main_window import MainWindow
     from ambientpose_desktop.runner.qt_runner import QtTaskRunner
     from ambientpose_desktop.store.settings import AppSettings
 
     windows: list[MainWindow] = []
 
-    def make(server=None, paused: bool = False, **settings) -> MainWindow:
+    def make(server=None, paused: bool = False, task: TaskParams | None = None,
+             **settings) -> MainWindow:
         repo, artefacts = store
-        config = AppSettings(**{"backend": "fake", **settings}, queue_paused=paused)
+        config = AppSettings(task=task or TaskParams(backend="fake"), **settings,
+                             queue_paused=paused)
         runner = QtTaskRunner(repo, artefacts, config, cancel_grace_s=3.0)
         window = MainWindow(repo, artefacts, runner, config, server=server)
         qtbot.addWidget(window)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from ambientpose_desktop.core.params import TaskParams
 from ambientpose_desktop.core.tasks import TaskStatus
 from ambientpose_desktop.store.settings import AppSettings
 from tests.conftest import media_path
@@ -20,7 +21,7 @@ from tests.conftest import media_path
 
 def seed_tasks(repo) -> None:
     """Finished, failed, canceled and queued tasks; the first queued one will be running."""
-    params = AppSettings(backend="fake").task_params()
+    params = TaskParams(backend="fake")
     outcomes = [
         ("videos/mmpose_demo.mp4", TaskStatus.SUCCESS, None, (5, 5), {"fps": 9.6, "persons": 61}),
         ("videos/mmaction2_demo_skeleton.mp4", TaskStatus.SUCCESS, None, (72, 72),
@@ -34,7 +35,7 @@ def seed_tasks(repo) -> None:
         repo.claim_next()
         repo.set_progress(task.id, done, total)
         repo.set_status(task.id, status, error=error, metrics=metrics)
-    slow = AppSettings(backend="fake").task_params(backend_options={"delay_s": 0.05})
+    slow = TaskParams(backend="fake", backend_options={"delay_s": 0.05})
     repo.create(media_path("videos/openpose_video.avi"), slow)
     repo.create(media_path("videos/mmaction2_demo_skeleton.mp4"), params)
 
@@ -60,7 +61,7 @@ def xvfb_display():
 
 def test_real_app_under_xvfb_pictures_tasks_in_every_state(store, xvfb_display, tmp_path):
     repo, _ = store
-    AppSettings(backend="fake").save()
+    AppSettings(task=TaskParams(backend="fake")).save()
     seed_tasks(repo)
     shot = tmp_path / "window.png"
     env = dict(os.environ, DISPLAY=xvfb_display, QT_QPA_PLATFORM="xcb",

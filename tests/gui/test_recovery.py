@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 
+from ambientpose_desktop.core.params import TaskParams
 from ambientpose_desktop.core.tasks import TaskStatus
 from ambientpose_desktop.store.settings import AppSettings
 from tests.conftest import media_path
@@ -20,9 +21,9 @@ def _dead_pid() -> int:
 
 def test_interrupted_task_is_failed_on_start_and_can_be_retried(store, tmp_path):
     repo, _ = store
-    AppSettings(backend="fake", queue_paused=True).save()
+    AppSettings(task=TaskParams(backend="fake"), queue_paused=True).save()
     task = repo.create(media_path("videos/mmpose_demo.mp4"),
-                       AppSettings(backend="fake").task_params())
+                       TaskParams(backend="fake"))
     repo.claim_next(runner_id=f"{socket.gethostname()}:{_dead_pid()}")
     repo.set_worker(task.id, _dead_pid())
     shot = tmp_path / "shown.png"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QDialogButtonBox, QLineEdit
 
+from ambientpose_desktop.core.params import TaskParams
 from ambientpose_desktop.gui.settings_dialog import SettingsDialog
 from ambientpose_desktop.store.settings import AppSettings
 
@@ -24,7 +25,7 @@ def _option_edit(dialog: SettingsDialog, key: str) -> QLineEdit:
 
 
 def test_backends_devices_and_options_are_shown(qtbot):
-    dialog = _dialog(qtbot, AppSettings(backend="fake"))
+    dialog = _dialog(qtbot, AppSettings(task=TaskParams(backend="fake")))
     names = [dialog.backend.itemData(i) for i in range(dialog.backend.count())]
     assert "fake" in names and "embedded" in names
     assert "always available" in dialog.availability.text()
@@ -39,19 +40,19 @@ def test_edited_settings_are_returned_and_saved(qtbot, make_window):
     dialog.conf.setValue(0.4)
     dialog.imgsz.setValue(960)
     dialog.concurrency.setValue(2)
-    _option_edit(dialog, "delay_s").setText("0.2")
+    dialog._option_fields._widgets["delay_s"].setValue(0.2)  # a spin box: the option has bounds
     dialog.button_box.button(QDialogButtonBox.StandardButton.Ok).click()
     assert dialog.result() == SettingsDialog.DialogCode.Accepted
     window.apply_settings(dialog.result_settings())
     saved = AppSettings.load()
-    assert (saved.conf, saved.imgsz, saved.concurrency) == (0.4, 960, 2)
+    assert (saved.task.conf, saved.task.imgsz, saved.concurrency) == (0.4, 960, 2)
     assert saved.backend_options == {"fake": {"delay_s": 0.2}}
     assert window.runner.settings is window.settings and window.runner.slots == 2
     assert window.settings.task_params().backend_options == {"delay_s": 0.2}
 
 
 def test_a_bad_option_value_keeps_the_dialog_open(qtbot):
-    dialog = _dialog(qtbot, AppSettings(backend="fake"))
+    dialog = _dialog(qtbot, AppSettings(task=TaskParams(backend="fake")))
     _option_edit(dialog, "crash_at").setText("soon")
     dialog.button_box.button(QDialogButtonBox.StandardButton.Ok).click()
     assert dialog.result() != SettingsDialog.DialogCode.Accepted
@@ -59,7 +60,7 @@ def test_a_bad_option_value_keeps_the_dialog_open(qtbot):
 
 
 def test_check_again_uses_the_options_in_the_dialog(qtbot, tmp_path):
-    dialog = _dialog(qtbot, AppSettings(backend="alphapose"))
+    dialog = _dialog(qtbot, AppSettings(task=TaskParams(backend="alphapose")))
     assert "AlphaPose not found" in dialog.availability.text()
     _option_edit(dialog, "alphapose_dir").setText(str(tmp_path))
     with qtbot.waitSignal(dialog.backendChecked, timeout=60_000):
@@ -68,7 +69,7 @@ def test_check_again_uses_the_options_in_the_dialog(qtbot, tmp_path):
 
 
 def test_saved_options_count_when_the_dialog_opens(qtbot, tmp_path):
-    settings = AppSettings(backend="alphapose",
+    settings = AppSettings(task=TaskParams(backend="alphapose"),
                            backend_options={"alphapose": {"alphapose_dir": str(tmp_path)}})
     dialog = _dialog(qtbot, settings)
     assert "is not an AlphaPose checkout" in dialog.availability.text()

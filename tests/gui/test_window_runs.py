@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QWidget
 
+from ambientpose_desktop.core.params import TaskParams
 from ambientpose_desktop.core.tasks import TaskStatus
 from ambientpose_desktop.gui.task_model import PROGRESS, PROGRESS_ROLE, STATUS
 from ambientpose_desktop.store.settings import AppSettings
@@ -19,7 +20,7 @@ WAIT_MS = 60_000
 
 
 def _add(window, video: str = "videos/mmpose_demo.mp4", **params):
-    task = window.repo.create(media_path(video), AppSettings(backend="fake").task_params(**params))
+    task = window.repo.create(media_path(video), TaskParams(backend="fake", **params))
     window.runner.wake()
     return task
 
@@ -140,7 +141,7 @@ def test_queue_pause_is_remembered(make_window, qtbot):
 
 @pytest.mark.slow
 def test_embedded_default_backend_runs_from_the_window(make_window, qtbot):
-    window = make_window(backend="embedded", device="cpu")
+    window = make_window(task=TaskParams(backend="embedded", device="cpu"))
     with qtbot.waitSignal(window.runner.taskFinished, timeout=240_000) as finished:
         window.add_paths([media_path("videos/mmpose_demo.mp4")])
     assert finished.args[1] == "SUCCESS", window.repo.get(finished.args[0]).error

@@ -1,6 +1,7 @@
 """`ambientpose detect` end to end with the fake backend: outputs, events, exit codes."""
 
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -190,3 +191,77 @@ def test_signal_cancels_within_a_second(media, tmp_path, sig, code):
     assert events_of(stdout)[-1]["event"] == "canceled"
     assert not (out / "pose.json").exists() and not (out / "summary.json").exists()
     assert not list(out.glob("*.part"))
+
+
+@pytest.mark.parametrize(("opt", "words"), [
+    ("batch=-5", ["batch", "0 to 64"]), ("iou=-1", ["iou", "0 to 1"]),
+    ("max_det=-1", ["max_det", "1 to 1000"]), ("batch=1e9", ["batch"]),
+])
+def test_out_of_range_options_exit_2_at_once(media, tmp_path, opt, words):
+    """A negative batch used to spin for ever with 0 frames done (hardening 1, 2)."""
+    out = tmp_path / "o"
+    started = time.monotonic()
+    proc = run_detect(media("videos/mmpose_demo.mp4"), "--opt", opt, "-o", out, timeout=60)
+    assert time.monotonic() - started < 30
+    _bad(tmp_path, proc, 2, words)
+    assert not out.exists()
+
+
+def test_a_device_that_is_not_there_is_bad_input(media, tmp_path):
+    proc = run_detect(media("videos/mmpose_demo.mp4"), "--device", "cuda:0", "-o", tmp_path / "o")
+    _bad(tmp_path, proc, 2, ["cuda:0"])
+
+
+def test_a_missing_input_leaves_no_results_folder(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "ambientpose_desktop", "detect", "nope.mp4"],
+                          capture_output=True, text=True, cwd=tmp_path, env=worker_env(),
+                          timeout=60)
+    _bad(tmp_path, proc, 2, ["nope.mp4", "does not exist"])
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_help_reads_as_plain_text_with_defaults_and_options():
+    run = [sys.executable, "-m", "ambientpose_desktop"]
+    from ambientpose_desktop.cli import SUBCOMMANDS
+
+    for command in ([], *([name.replace("_", "-")] for name in SUBCOMMANDS if name != "gui")):
+        shown = subprocess.run([*run, *command, "--help"], capture_output=True, text=True,
+                               env=worker_env())
+        assert shown.returncode == 0 and "``" not in shown.stdout, (command, shown.stdout)
+    detect = subprocess.run([*run, "detect", "--help"], capture_output=True, text=True,
+                            env=worker_env())
+    text = " ".join(detect.stdout.split())
+    assert "--task" not in text
+    assert "default: 0.25" in text and "0 to 1" in text and "32 to 4096" in text
+    for key in ("batch", "iou", "max_det", "delay_s", "det_batch", "pose_batch"):
+        assert key in text
+    assert "0 to 64" in text
+
+
+def test_a_person_at_a_terminal_gets_a_progress_bar_not_json(media, tmp_path):
+    import pty
+
+    out = tmp_path / "o"
+    argv = [sys.executable, "-m", "ambientpose_desktop", "detect",
+            str(media("videos/mmpose_demo.mp4")), "--backend", "fake", "-o", str(out)]
+    env = worker_env(COLUMNS="120")
+    chunks: list[bytes] = []
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: stdout and stderr are the terminal
+        os.execve(sys.executable, argv, env)
+    try:
+        while True:
+            try:
+                data = os.read(fd, 65536)
+            except OSError:
+                break
+            if not data:
+                break
+            chunks.append(data)
+    finally:
+        _, status = os.waitpid(pid, 0)
+    text = b"".join(chunks).decode("utf-8", "replace")
+    assert os.waitstatus_to_exitcode(status) == 0, text
+    assert '{"event"' not in text
+    assert "5/5" in text and "done: 5 frames" in text
+    assert (out / "events.jsonl").read_text().count('"event"') >= 3

@@ -6,6 +6,7 @@ import os
 import signal
 import threading
 
+from ambientpose_desktop.core.params import TaskParams
 from ambientpose_desktop.core.tasks import TaskStatus
 from ambientpose_desktop.runner.actions import cancel_task, remove_task, retry_task
 from ambientpose_desktop.runner.command import WORKER_NICE
@@ -18,13 +19,13 @@ WAIT_MS = 60_000
 
 def _runner(store, **settings) -> QtTaskRunner:
     repo, artefacts = store
-    return QtTaskRunner(repo, artefacts, AppSettings(backend="fake", **settings),
+    return QtTaskRunner(repo, artefacts, AppSettings(task=TaskParams(backend="fake"), **settings),
                         cancel_grace_s=3.0)
 
 
 def _add(store, video: str = "videos/mmpose_demo.mp4", **params):
     repo, _ = store
-    return repo.create(media_path(video), AppSettings(backend="fake").task_params(**params))
+    return repo.create(media_path(video), TaskParams(backend="fake", **params))
 
 
 def _slow(delay_s: float = 0.3) -> dict:
@@ -82,7 +83,7 @@ def test_worker_error_message_is_kept_and_retry_runs_again(store, qtbot):
     assert "fake backend crashed at frame 2" in store[0].get(task.id).error
     error_file = store[1].task_dir(task.id) / "error.txt"
     assert error_file.is_file()
-    store[0].update_params(task.id, AppSettings(backend="fake").task_params())
+    store[0].update_params(task.id, TaskParams(backend="fake"))
     with qtbot.waitSignal(runner.taskFinished, timeout=WAIT_MS) as finished:
         assert retry_task(store[0], runner, task.id)
     assert finished.args == [task.id, "SUCCESS"]

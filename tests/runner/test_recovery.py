@@ -7,10 +7,10 @@ import socket
 import subprocess
 import sys
 
+from ambientpose_desktop.core.params import TaskParams
 from ambientpose_desktop.core.tasks import TaskStatus
 from ambientpose_desktop.runner.command import detect_arguments, worker_program
 from ambientpose_desktop.runner.recovery import recover_on_start
-from ambientpose_desktop.store.settings import AppSettings
 from tests.conftest import media_path
 
 
@@ -22,7 +22,7 @@ def _exited_pid() -> int:
 
 def _running_task(store, runner_pid: int):
     repo, artefacts = store
-    params = AppSettings(backend="fake").task_params(backend_options={"delay_s": 0.3})
+    params = TaskParams(backend="fake", backend_options={"delay_s": 0.3})
     task = repo.create(media_path("videos/openpose_video.avi"), params)
     repo.claim_next(runner_id=f"{socket.gethostname()}:{runner_pid}")
     out = artefacts.task_dir(task.id, create=True)

@@ -10,7 +10,7 @@ import sys
 import venv
 from pathlib import Path
 
-from ambientpose_desktop.core.tasks import TaskParams
+from ambientpose_desktop.core.params import TaskParams
 from ambientpose_desktop.runner.command import detect_arguments, worker_environment, worker_program
 
 REPO = Path(__file__).resolve().parents[2]

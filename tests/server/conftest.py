@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 
+from ambientpose_desktop.core.params import TaskParams
 from ambientpose_desktop.core.paths import app_paths
 from ambientpose_desktop.server.app import create_app
 from ambientpose_desktop.server.async_runner import AsyncTaskRunner
@@ -63,7 +64,7 @@ def served(store, monkeypatch) -> Iterator:
     # Workers import this checkout, and run the fake backend unless a test asks otherwise.
     monkeypatch.setenv("PYTHONPATH", worker_env()["PYTHONPATH"])
     paths = app_paths()
-    AppSettings(backend="fake").save(paths)
+    AppSettings(task=TaskParams(backend="fake")).save(paths)
     repo, artefacts = store
     servers: list[ThreadedServer] = []
 

@@ -71,7 +71,11 @@ def test_config_is_validated(served, media):
     with api.client() as client:
         for bad in ({"conf": 2}, {"backend": "nope"}, {"imgsz": "big"}, {"colour": "red"},
                     {"backend": "fake", "options": {"delay_s": "slow"}},
-                    {"backend": "fake", "options": {"unknown": 1}}):
+                    {"backend": "fake", "options": {"unknown": 1}},
+                    {"backend": "embedded", "options": {"batch": -5}},
+                    {"backend": "embedded", "options": {"max_det": -1}},
+                    {"backend": "embedded", "imgsz": 4096, "options": {"batch": 64}},
+                    {"conf": float("nan")}, {"max_frames": 0}):
             response = upload(client, video, config=bad)
             assert response.status_code == 422, (bad, response.text)
         with open(video, "rb") as fh:

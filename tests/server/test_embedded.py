@@ -7,6 +7,7 @@ import threading
 import httpx
 import pytest
 
+from ambientpose_desktop.core.params import TaskParams
 from ambientpose_desktop.core.paths import app_paths
 from ambientpose_desktop.core.tasks import TaskStatus
 from ambientpose_desktop.server.embedded import EmbeddedServer
@@ -35,7 +36,7 @@ class WindowRunner:
 @pytest.fixture
 def embedded(store):
     repo, artefacts = store
-    AppSettings(backend="fake").save(app_paths())
+    AppSettings(task=TaskParams(backend="fake")).save(app_paths())
     runner = WindowRunner(repo)
     server = EmbeddedServer(repo, artefacts, runner)
     yield server, runner

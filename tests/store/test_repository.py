@@ -2,7 +2,8 @@ import threading
 
 import pytest
 
-from ambientpose_desktop.core.tasks import InvalidTransition, TaskParams, TaskStatus
+from ambientpose_desktop.core.params import TaskParams
+from ambientpose_desktop.core.tasks import InvalidTransition, TaskStatus
 from ambientpose_desktop.store import TaskNotFound, make_engine
 from ambientpose_desktop.store.repository import TaskRepository
 

@@ -94,7 +94,7 @@ def test_cli_by_task_folder_and_id_and_refuses_overwrite(processed_task, tmp_pat
     assert proc.returncode == 0, proc.stderr
     assert out.exists()
     again = _cli(processed_task, "--format", "csv", "--output", out)
-    assert again.returncode == 2 and "already exists" in again.stderr
+    assert again.returncode == 2 and "already exists (use --overwrite" in again.stderr
     assert "Traceback" not in again.stderr
     repo, _ = store
     task = repo.create(summary_source(processed_task))

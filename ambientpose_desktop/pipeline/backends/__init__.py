@@ -7,16 +7,16 @@ Settings dialog or ``--help``) never loads a model runtime.
 from __future__ import annotations
 
 import importlib
+from dataclasses import replace
 
 from ambientpose_desktop.core.errors import BackendUnavailable, InputError
+from ambientpose_desktop.core.params import DEFAULT_BACKEND, TaskParams
 from ambientpose_desktop.pipeline.backends.base import (
     Availability,
     BackendConfig,
     BackendOption,
     PoseBackend,
 )
-
-DEFAULT_BACKEND = "embedded"
 
 _REGISTRY: dict[str, str] = {
     "alphapose": "ambientpose_desktop.pipeline.backends.alphapose:AlphaPoseBackend",
@@ -51,11 +51,23 @@ def availability(name: str, config: BackendConfig | None = None) -> Availability
         return Availability(False, f"{name}: cannot import {exc.name or exc}")
 
 
+def check_task_params(params: TaskParams, as_flags: bool = False) -> TaskParams:
+    """``params`` with every value converted and inside its bounds, the backend known and
+    its options valid together with the common settings, or ``InputError`` saying which
+    value is wrong and what is allowed. The CLI (exit 2), the API (422), the Settings dialog
+    and the worker (before any work) all call this one check; ``as_flags`` names parameters
+    by their command-line flags."""
+    checked = params.checked(as_flags)
+    cls = backend_class(checked.backend)
+    values = cls.check_config(BackendConfig.from_params(checked))
+    return replace(checked, backend_options={k: values[k] for k in checked.backend_options})
+
+
 def create_backend(name: str, config: BackendConfig) -> PoseBackend:
     """A loaded backend, or ``BackendUnavailable`` saying why not."""
     report = availability(name, config)
     if not report.ok:
-        raise BackendUnavailable(report.message)
+        raise (InputError if report.bad_input else BackendUnavailable)(report.message)
     backend = backend_class(name)(config)
     backend.load()
     return backend
@@ -63,5 +75,6 @@ def create_backend(name: str, config: BackendConfig) -> PoseBackend:
 
 __all__ = [
     "DEFAULT_BACKEND", "Availability", "BackendConfig", "BackendOption", "PoseBackend",
-    "availability", "backend_class", "backend_names", "create_backend", "register",
+    "availability", "backend_class", "backend_names", "check_task_params", "create_backend",
+    "register",
 ]

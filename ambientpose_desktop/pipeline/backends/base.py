@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ambientpose_desktop.core.errors import InputError
+from ambientpose_desktop.core.params import PARAMS, ParamSpec, TaskParams
 
 if TYPE_CHECKING:  # listing backends (the window's start, ``--help``) must not load numpy
     import numpy as np
@@ -21,14 +22,19 @@ class Availability:
 
     ok: bool
     message: str = ""
+    # The problem is in what was asked (a device or file that is not there), not in this
+    # machine's install: the CLI exits 2 for it, as for any bad input.
+    bad_input: bool = False
 
 
 @dataclass(frozen=True)
 class BackendOption:
-    """A backend-specific setting, declared once so the Settings dialog can draw a field for it,
-    the CLI can check ``--opt KEY=VALUE`` and the worker can convert the value.
+    """A backend-specific setting, declared once so the Settings dialog can draw a field for it
+    (with these bounds), the CLI and the API can refuse a bad ``--opt KEY=VALUE`` and the
+    worker can convert the value.
 
-    ``kind`` is one of ``str``, ``int``, ``float``, ``bool``, ``file``, ``dir``, ``choice``.
+    ``kind`` is one of ``str``, ``int``, ``float``, ``bool``, ``file``, ``dir``, ``choice``;
+    numbers have ``minimum``/``maximum``. An empty value means the default.
     """
 
     key: str
@@ -37,32 +43,44 @@ class BackendOption:
     default: Any = None
     help: str = ""
     choices: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+
+    @property
+    def spec(self) -> ParamSpec:
+        """The same checks as every task parameter (``core.params``)."""
+        kind = "str" if self.kind in ("file", "dir") else self.kind
+        return ParamSpec(name=self.key, kind=kind, default=self.default, label=self.label,
+                         help=self.help, minimum=self.minimum, maximum=self.maximum,
+                         choices=self.choices, optional=True)
+
+    def describe(self) -> str:
+        """Its type and allowed values in a few words, for ``--help`` and tooltips."""
+        allowed = self.spec.describe()
+        return f"{self.kind}, {allowed}" if allowed else self.kind
 
     def convert(self, value: Any) -> Any:
-        """``value`` (often a string from the command line) as this option's type."""
+        """``value`` (often a string from the command line) as this option's type;
+        ``InputError`` names the allowed range."""
         if value is None or value == "":
             return self.default
-        if self.kind == "int":
-            return int(value)
-        if self.kind == "float":
-            return float(value)
-        if self.kind == "bool":
-            if isinstance(value, bool):
-                return value
-            return str(value).lower() in {"1", "true", "yes", "on"}
-        if self.kind == "choice" and self.choices and str(value) not in self.choices:
-            raise ValueError(f"{self.key} must be one of: {', '.join(self.choices)}")
-        return str(value)
+        return self.spec.check(value)
 
 
 @dataclass
 class BackendConfig:
-    """Settings every backend understands, plus backend-specific ``options``."""
+    """Settings every backend understands, plus backend-specific ``options``; the defaults
+    are the task parameters' (``core.params``)."""
 
-    device: str = "auto"  # auto | cpu | cuda:N
-    conf: float = 0.25
-    imgsz: int = 640
+    device: str = PARAMS["device"].default
+    conf: float = PARAMS["conf"].default
+    imgsz: int = PARAMS["imgsz"].default
     options: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_params(cls, params: TaskParams) -> BackendConfig:
+        return cls(device=params.device, conf=params.conf, imgsz=params.imgsz,
+                   options=dict(params.backend_options))
 
 
 class PoseBackend(ABC):
@@ -95,8 +113,15 @@ class PoseBackend(ABC):
                              f" (known: {known})")
         try:
             return {k: o.convert(config.options.get(k)) for k, o in declared.items()}
-        except ValueError as exc:
+        except InputError as exc:
             raise InputError(f"{cls.name} backend: {exc}") from None
+
+    @classmethod
+    def check_config(cls, config: BackendConfig) -> dict[str, Any]:
+        """``option_values``, plus any rule that ties options to the common settings (e.g.
+        how much memory a batch of frames of this size needs); ``InputError`` says what to
+        lower. The CLI, the API and the worker call this before any work starts."""
+        return cls.option_values(config)
 
     @classmethod
     @abstractmethod

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ambientpose_desktop.core.errors import BackendUnavailable
+from ambientpose_desktop.core.errors import BackendUnavailable, InputError
 from ambientpose_desktop.core.keypoints import COCO_17
 from ambientpose_desktop.core.paths import app_paths
 from ambientpose_desktop.core.poses import Person
@@ -34,6 +34,16 @@ MODEL_DIR = Path(__file__).resolve().parent / "models"
 DEFAULT_MODEL = MODEL_DIR / "yolo11n-pose.onnx"
 _STRIDE = 32
 _PAD_VALUE = 114
+# Peak memory of one inference call grows by about this much per pixel of model input
+# (measured with onnxruntime on the CPU: +97 MB for one 1280x736 input, +374 MB for four);
+# a batch is allowed up to _BATCH_MEMORY_BYTES, so no option mix can grow a worker past it.
+_BYTES_PER_INPUT_PIXEL = 100
+_BATCH_MEMORY_BYTES = 2_000_000_000
+
+
+def _most_frames(imgsz: int) -> int:
+    """The largest batch whose input (square at worst) stays in the memory budget."""
+    return max(1, _BATCH_MEMORY_BYTES // (_BYTES_PER_INPUT_PIXEL * imgsz * imgsz))
 
 
 def _cuda_requested(device: str) -> bool:
@@ -54,9 +64,12 @@ class EmbeddedYoloPose(PoseBackend):
                       "a *-pose.onnx file, or Ultralytics *-pose.pt weights (converted once; "
                       "needs ultralytics); empty = the bundled YOLO11n-pose"),
         BackendOption("iou", "NMS IoU threshold", "float", 0.7,
-                      "people whose boxes overlap more than this are merged"),
-        BackendOption("max_det", "Most people per frame", "int", 300),
-        BackendOption("batch", "Frames per batch", "int", 0, "0 = 1 on CPU, 8 on GPU"),
+                      "people whose boxes overlap more than this are merged",
+                      minimum=0.0, maximum=1.0),
+        BackendOption("max_det", "Most people per frame", "int", 300, minimum=1, maximum=1000),
+        BackendOption("batch", "Frames per batch", "int", 0,
+                      "0 = 1 on CPU, up to 8 on GPU (fewer for large image sizes)",
+                      minimum=0, maximum=64),
     )
 
     def __init__(self, config: BackendConfig) -> None:
@@ -64,6 +77,18 @@ class EmbeddedYoloPose(PoseBackend):
         self._values = self.option_values(config)
         self._session = None
         self._device = "cpu"
+
+    @classmethod
+    def check_config(cls, config: BackendConfig) -> dict:
+        values = super().check_config(config)
+        batch = values["batch"]
+        if batch and batch > _most_frames(config.imgsz):
+            need_gb = batch * config.imgsz ** 2 * _BYTES_PER_INPUT_PIXEL / 1e9
+            raise InputError(
+                f"embedded backend: a batch of {batch} frames at imgsz {config.imgsz} needs "
+                f"about {need_gb:.0f} GB of memory; use batch {_most_frames(config.imgsz)} or "
+                "less at this size, or a smaller imgsz")
+        return values
 
     @classmethod
     def availability(cls, config: BackendConfig | None = None) -> Availability:
@@ -74,14 +99,15 @@ class EmbeddedYoloPose(PoseBackend):
             return Availability(False, "onnxruntime is not installed: pip install onnxruntime")
         model = str(config.options.get("model") or "")
         if model and not Path(model).is_file():
-            return Availability(False, f"model file not found: {model}")
+            return Availability(False, f"model file not found: {model}", bad_input=True)
         if not model and not DEFAULT_MODEL.is_file():
             return Availability(False, f"the bundled model is missing ({DEFAULT_MODEL}); "
                                        "reinstall ambientpose-desktop")
         has_cuda = "CUDAExecutionProvider" in onnxruntime.get_available_providers()
         if _cuda_requested(config.device) and not has_cuda:
             return Availability(False, f"{config.device} asked for, but this onnxruntime has no "
-                                       "CUDA support: pip install onnxruntime-gpu, or use cpu")
+                                       "CUDA support: pip install onnxruntime-gpu, or use cpu",
+                                bad_input=True)
         if has_cuda:
             return Availability(True, "runs on the GPU (CUDA)")
         if _gpu_present():
@@ -111,7 +137,8 @@ class EmbeddedYoloPose(PoseBackend):
         used = self._session.get_providers()[0]
         self._device = (f"cuda:{self.config.device.partition(':')[2] or 0}"
                         if used == "CUDAExecutionProvider" else "cpu")
-        self.batch_size = self._values["batch"] or (8 if self._device != "cpu" else 1)
+        auto = min(8, _most_frames(self.config.imgsz)) if self._device != "cpu" else 1
+        self.batch_size = self._values["batch"] or auto
         self._input = self._session.get_inputs()[0].name
 
     def _model_path(self) -> Path:

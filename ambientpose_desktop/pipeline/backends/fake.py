@@ -38,9 +38,10 @@ class FakeBackend(PoseBackend):
     options = (
         BackendOption("delay_s", "Delay per frame (s)", "float",
                       float(os.environ.get("AMBIENTPOSE_FAKE_DELAY", 0) or 0),
-                      "sleep per frame, to make runs long enough to cancel"),
+                      "sleep per frame, to make runs long enough to cancel",
+                      minimum=0.0, maximum=60.0),
         BackendOption("crash_at", "Crash at frame", "int", None,
-                      "raise at this frame, to test failure handling"),
+                      "raise at this frame, to test failure handling", minimum=0),
     )
 
     def __init__(self, config: BackendConfig) -> None:

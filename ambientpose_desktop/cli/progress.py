@@ -1,0 +1,60 @@
+"""A progress bar for people at a terminal, fed by the worker's own events.
+
+Programs (the runners, scripts) read the JSON event lines; a person gets frames, fps and ETA
+on one line that redraws in place, then the one-line summary.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from ambientpose_desktop.core.events import (
+    Canceled,
+    Event,
+    Failed,
+    Finished,
+    Log,
+    Progress,
+    Started,
+)
+
+
+class TerminalProgress:
+    """Draws a rich progress bar on stderr from ``Started`` / ``Progress`` events."""
+
+    def __init__(self, title: str) -> None:
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+        from rich.progress import Progress as Bar
+
+        self._bar = Bar(TextColumn("[bold]{task.description}"), BarColumn(),
+                        MofNCompleteColumn(), TextColumn("frames  {task.fields[fps]} fps"),
+                        TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+                        console=Console(file=sys.stderr), transient=False)
+        self._task = self._bar.add_task(title, total=None, fps="-")
+        self._bar.start()
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, Started):
+            self._bar.update(self._task, total=event.total_frames or None)
+        elif isinstance(event, Progress):
+            self._bar.update(self._task, completed=event.frame,
+                             total=max(event.total_frames, event.frame) or None,
+                             fps=f"{event.fps:.1f}")
+        elif isinstance(event, Log) and event.level in ("WARNING", "ERROR"):
+            self._bar.console.print(f"{event.level.lower()}: {event.message}")
+        elif isinstance(event, Finished):
+            self._bar.update(self._task, completed=event.frames, total=event.frames)
+            self.close()  # before the one-line summary, so the two never interleave
+        elif isinstance(event, Failed | Canceled):
+            self.close()
+
+    def close(self) -> None:
+        if self._bar.live.is_started:
+            self._bar.stop()

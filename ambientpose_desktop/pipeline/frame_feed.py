@@ -1,0 +1,79 @@
+"""Decoding on a thread of its own, handed to the model in batches behind a bounded queue.
+
+The model never waits for the decoder unless decoding is the slower of the two, and memory
+stays flat however long the video: at most ``depth`` decoded frames are ever held here.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from typing import Any
+
+from ambientpose_desktop.pipeline.video import Frame, FrameSource
+
+_END = object()
+
+
+class FrameFeed:
+    """``start()``, then ``next_batch(size)`` until its second value is not ``None``."""
+
+    def __init__(self, source: FrameSource, max_frames: int | None, stop: threading.Event,
+                 depth: int = 8) -> None:
+        self._source = source
+        self._max_frames = max_frames
+        self._stop = stop
+        self._queue: queue.Queue = queue.Queue(maxsize=depth)
+        self._thread = threading.Thread(target=self._decode, name="decode", daemon=True)
+        self.decode_s = 0.0
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def join(self, timeout: float = 5.0) -> None:
+        self._thread.join(timeout=timeout)
+
+    def _put(self, item: Any) -> bool:
+        """Block until ``item`` is queued or the run stops; ``False`` when it stopped."""
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _decode(self) -> None:
+        """Frames into the queue, then ``_END`` (or the exception that ended decoding)."""
+        started = time.perf_counter()
+        item: Any = _END
+        try:
+            for frame in self._source.frames(self._max_frames):
+                if not self._put(frame):
+                    return
+        except Exception as exc:  # handed to the consumer, which decides what it means
+            item = exc
+        finally:
+            self.decode_s = time.perf_counter() - started
+        self._put(item)
+
+    def next_batch(self, size: int) -> tuple[list[Frame], bool | Exception | None]:
+        """Up to ``size`` frames as soon as some are there, and ``True`` (the stream ended),
+        the exception that ended it, or ``None`` (more to come)."""
+        if size < 1:
+            raise ValueError(f"a batch needs at least one frame, not {size}")
+        batch: list[Frame] = []
+        while len(batch) < size and not self._stop.is_set():
+            try:
+                item = self._queue.get(timeout=0.1 if not batch else 0.005)
+            except queue.Empty:
+                if batch:
+                    return batch, None
+                continue
+            if item is _END:
+                return batch, True
+            if isinstance(item, Exception):
+                return batch, item
+            batch.append(item)
+        return batch, None
