@@ -159,7 +159,7 @@ step "window under Xvfb, running a queued task through the frozen worker"
 # the window's runner must claim it and run it with `AmbientPose detect`, the app itself.
 task="$(cd "$work/cwd" && env -i HOME="$work/home" PATH=/usr/bin:/bin PYTHONPATH="$root" \
   "$python" -c 'import sys
-from ambientpose_desktop.core.tasks import TaskParams
+from ambientpose_desktop.core.params import TaskParams
 from ambientpose_desktop.store import open_store
 repo, _ = open_store()
 print(repo.create(sys.argv[1], TaskParams(backend=sys.argv[2])).id)' "$video" "${SMOKE_BACKEND:-embedded}")"

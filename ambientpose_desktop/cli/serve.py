@@ -35,8 +35,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         import uvicorn
 
+        from ambientpose_desktop.runner.async_runner import AsyncTaskRunner
         from ambientpose_desktop.server.app import create_app
-        from ambientpose_desktop.server.async_runner import AsyncTaskRunner
         from ambientpose_desktop.server.auth import TokenStore
         from ambientpose_desktop.server.threaded import base_url, bind_socket, server_config
     except ImportError as exc:
@@ -51,9 +51,10 @@ def run(args: argparse.Namespace) -> int:
     setup_logging("server", stderr_level="INFO")
     paths = app_paths().ensure()
     repo, artefacts = open_store(paths)
-    saved = AppSettings.load(paths)
-    runner = AsyncTaskRunner(repo, artefacts, slots=args.slots or saved.concurrency,
-                             worker_python=saved.worker_python)
+    # Read at each use, like the window's: the Results folder, slots and Worker Python the
+    # Settings dialog saved apply to serve too.
+    runner = AsyncTaskRunner(repo, artefacts, settings=lambda: AppSettings.load(paths),
+                             slots=args.slots)
     tokens = TokenStore(paths.config)
     app = create_app(repo=repo, artefacts=artefacts, runner=runner, token=tokens.current,
                      settings=lambda: AppSettings.load(paths), lifespan=runner.running)

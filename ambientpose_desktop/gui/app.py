@@ -14,6 +14,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
+from ambientpose_desktop.core.tasks import TaskStatus
 from ambientpose_desktop.runner.protocol import RemoteServer, TaskRunner
 from ambientpose_desktop.store.artefacts import ArtefactStore
 from ambientpose_desktop.store.repository import TaskRepository
@@ -48,7 +49,6 @@ def main(make_server: ServerFactory | None = None) -> int:
     from ambientpose_desktop.gui.main_window import APP_TITLE, MainWindow
     from ambientpose_desktop.gui.resources import app_icon
     from ambientpose_desktop.runner.qt_runner import QtTaskRunner
-    from ambientpose_desktop.runner.recovery import recover_on_start
     from ambientpose_desktop.store import open_store
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -60,16 +60,15 @@ def main(make_server: ServerFactory | None = None) -> int:
     setup_logging("gui")
     repo, artefacts = open_store()
     settings = AppSettings.load()
-    recovered = recover_on_start(repo)
     runner = QtTaskRunner(repo, artefacts, settings)
     server = _deferred(make_server, repo, artefacts, runner) if make_server else None
     window = MainWindow(repo, artefacts, runner, settings, server=server)
-    if recovered:
-        window.notify(f"{len(recovered)} task(s) were interrupted when the app last stopped; "
-                      "they are marked Failed, choose Retry to run them again")
     window.show()
     screenshot = os.environ.get("AMBIENTPOSE_SCREENSHOT")
     if screenshot:
         _schedule_screenshot(app, window, screenshot)
-    runner.wake()
+    interrupted = [t for t in runner.start() if t.status == TaskStatus.FAILED]
+    if interrupted:
+        window.notify(f"{len(interrupted)} task(s) were interrupted when the app last stopped; "
+                      "they are marked Failed, choose Retry to run them again")
     return app.exec()

@@ -37,6 +37,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ambientpose_desktop.core.errors import InputError
+from ambientpose_desktop.core.media import VIDEO_EXTENSIONS
 from ambientpose_desktop.core.tasks import TaskStatus
 from ambientpose_desktop.gui import dialogs
 from ambientpose_desktop.gui.details_pane import DetailsPane
@@ -53,7 +55,7 @@ from ambientpose_desktop.gui.task_model import (
     TaskTableModel,
 )
 from ambientpose_desktop.gui.widgets import add_actions
-from ambientpose_desktop.runner.actions import cancel_task, remove_task, retry_task
+from ambientpose_desktop.runner.actions import add_task, cancel_task, remove_task, retry_task
 from ambientpose_desktop.runner.protocol import RemoteServer
 from ambientpose_desktop.runner.qt_runner import QtTaskRunner
 from ambientpose_desktop.store.artefacts import ArtefactStore
@@ -222,6 +224,7 @@ class MainWindow(QMainWindow):
         self.runner.progress.connect(self.model.update_live)
         self.runner.log.connect(self.details.append_log)
         self.runner.failed.connect(self._task_failed)
+        self.runner.problem.connect(self._task_problem)
         self.runner.taskStarted.connect(self._follow_started)
 
     # -- selection -----------------------------------------------------------------------
@@ -289,10 +292,9 @@ class MainWindow(QMainWindow):
             self.add_paths(paths)
 
     def choose_videos(self) -> None:
+        patterns = " ".join(f"*{ext}" for ext in sorted(VIDEO_EXTENSIONS))
         files, _ = QFileDialog.getOpenFileNames(self, "Add videos", "",
-                                                "Videos (*.mp4 *.mov *.avi *.mkv *.m4v *.webm "
-                                                "*.mpg *.mpeg *.wmv *.mts *.m2ts *.ts);;All "
-                                                "files (*)")
+                                                f"Videos ({patterns});;All files (*)")
         if files:
             self.add_paths([Path(f) for f in files])
 
@@ -320,16 +322,19 @@ class MainWindow(QMainWindow):
 
     def _add_checked(self, intake: Intake) -> None:
         inputs = self._confirm_duplicates(intake.accepted)
-        params = self.settings.task_params()
-        added = [self.repo.create(path, params) for path in inputs]
+        try:
+            added = [add_task(self.repo, self.runner, path, self.settings.task_params())
+                     for path in inputs]
+        except InputError as exc:  # settings.json edited by hand out of bounds
+            dialogs.show_error(self, "Add videos", f"Cannot add tasks: {exc}")
+            self.intakeFinished.emit(0)
+            return
         self.statusBar().showMessage(f"Added {len(added)} task(s)", 5000)
         if intake.refused:
             names = ", ".join(p.name for p, _ in intake.refused)
             dialogs.show_error(self, "Some files were not added",
                                f"Not added ({len(intake.refused)}): {names}",
                                refusal_text(intake.refused))
-        if added:
-            self.runner.wake()
         self.intakeFinished.emit(len(added))
 
     def _confirm_duplicates(self, inputs: list[Path]) -> list[Path]:
@@ -406,6 +411,13 @@ class MainWindow(QMainWindow):
         name = task.filename if task else task_id
         self.statusBar().showMessage(f"{name} failed: {error}", 15000)
 
+    def _task_problem(self, task_id: str, message: str) -> None:
+        """The runner cannot record something (e.g. the disk is full): say so, and keep it in
+        the task's log."""
+        task = self.repo.find(task_id)
+        self.notify(f"{task.filename if task else task_id}: {message}")
+        self.details.append_log(task_id, "WARNING", message)
+
     # -- queue, settings, about ----------------------------------------------------------
     def toggle_queue(self) -> None:
         self.settings.queue_paused = not self.runner.paused
@@ -460,8 +472,9 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         running = self.runner.running_ids()
         if running and not dialogs.ask(
-                self, "Quit", f"{len(running)} task(s) are running. Cancel them and quit?",
-                "Queued tasks stay in the list and run the next time the app starts."):
+                self, "Quit", f"{len(running)} task(s) are running. Stop them and quit?",
+                "Running tasks go back in the queue, and queued tasks stay there: they run "
+                "the next time the app starts."):
             event.ignore()
             return
         self.runner.shutdown()

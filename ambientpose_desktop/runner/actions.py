@@ -1,5 +1,6 @@
 """What the user can do to a task, as plain functions: the window's menus, shortcuts and context
-menu call these, and the server can too, so cancel / retry / remove mean the same everywhere."""
+menu call these, and the server does too, so add / cancel / retry / remove mean the same
+everywhere."""
 
 from __future__ import annotations
 
@@ -7,10 +8,26 @@ import contextlib
 import shutil
 from pathlib import Path
 
+from ambientpose_desktop.core.params import TaskParams
 from ambientpose_desktop.core.tasks import InvalidTransition, TaskStatus
 from ambientpose_desktop.runner.protocol import TaskRunner, signal_foreign_worker
 from ambientpose_desktop.store.artefacts import ArtefactStore
+from ambientpose_desktop.store.models import Task
 from ambientpose_desktop.store.repository import TaskNotFound, TaskRepository
+
+
+def add_task(repo: TaskRepository, runner: TaskRunner, input_path: str | Path,
+             params: TaskParams, *, filename: str | None = None,
+             task_id: str | None = None) -> Task:
+    """Queue a video or image folder with ``params`` (checked against their declared bounds:
+    ``InputError`` says what is wrong) and wake the runner; the window's drop and Open, the
+    API's upload and the batch command all add tasks through here."""
+    from ambientpose_desktop.pipeline.backends import check_task_params
+
+    task = repo.create(input_path, check_task_params(params), filename=filename,
+                       task_id=task_id)
+    runner.wake()
+    return task
 
 
 def cancel_task(repo: TaskRepository, runner: TaskRunner, task_id: str) -> bool:

@@ -41,6 +41,7 @@ class TaskExecution:
     fps: float = 0.0
     eta_s: float | None = None
     final_event: Event | None = None
+    error: str | None = None  # the recorded error, once ``finish`` ran
     _last_db_write: float = field(default=0.0, repr=False)
     _buffer: str = field(default="", repr=False)
 
@@ -85,16 +86,22 @@ class TaskExecution:
                 self.repo.set_progress(self.task_id, self.frames_done, self.total_frames,
                                        {"fps": self.fps, "eta_s": self.eta_s})
 
+    @property
+    def reported(self) -> bool:
+        """The worker said how its run ended (finished or failed), whatever happens next."""
+        return isinstance(self.final_event, Finished | Failed)
+
     def finish(self, exit_code: int | None, crashed: bool = False) -> TaskStatus:
-        """Record the final state from the exit status and the last event; returns it."""
+        """Record the final state from the exit status and the last event; returns it. Safe
+        to call again after a failed database write."""
         if self._buffer.strip():
             self.feed("\n")
-        status, error = self._outcome(exit_code, crashed)
+        status, self.error = self._outcome(exit_code, crashed)
         metrics = self._metrics()
         if status == TaskStatus.SUCCESS:
             total = self.total_frames or self.frames_done
             self.repo.set_progress(self.task_id, self.frames_done, total)
-        self.repo.set_status(self.task_id, status, error=error, metrics=metrics)
+        self.repo.set_status(self.task_id, status, error=self.error, metrics=metrics)
         return status
 
     def _outcome(self, exit_code: int | None, crashed: bool) -> tuple[TaskStatus, str | None]:
@@ -112,14 +119,40 @@ class TaskExecution:
 
     def _metrics(self) -> dict:
         metrics: dict = {"frames": self.frames_done, "fps": self.fps}
-        summary = TaskFolder(self.output_dir).summary
         if isinstance(self.final_event, Finished):
-            metrics.update(persons=self.final_event.persons, elapsed_s=self.final_event.elapsed_s)
-            try:
-                data = json.loads(summary.read_text(encoding="utf-8"))
-                metrics.update({key: data.get(key) for key in
-                                ("tracks", "keypoint_format", "device", "backend")})
-                metrics["video_fps"] = data["source"].get("fps")
-            except (OSError, ValueError, KeyError):
-                pass
+            metrics.update(finished_metrics(self.output_dir, self.final_event))
         return metrics
+
+
+def finished_metrics(folder: Path, finished: Finished) -> dict:
+    """What the task list shows of a finished run: from its last event and ``summary.json``."""
+    metrics: dict = {"frames": finished.frames, "persons": finished.persons,
+                     "elapsed_s": finished.elapsed_s}
+    try:
+        data = json.loads(TaskFolder(folder).summary.read_text(encoding="utf-8"))
+        metrics.update({key: data.get(key) for key in
+                        ("tracks", "keypoint_format", "device", "backend")})
+        metrics["video_fps"] = data["source"].get("fps")
+    except (OSError, ValueError, KeyError, AttributeError):
+        pass
+    return metrics
+
+
+def finished_run(folder: Path) -> Finished | None:
+    """The ``finished`` event of the run in ``folder`` if that run completed (its event log
+    ends with it and its summary was written), else ``None``. Each run starts with a fresh
+    log (``start_fresh``), so the log describes the last run only."""
+    files = TaskFolder(folder)
+    if not files.has_results():
+        return None
+    try:
+        with open(files.events, "rb") as fh:
+            fh.seek(0, 2)
+            fh.seek(max(0, fh.tell() - 65536))
+            lines = fh.read().splitlines()
+    except OSError:
+        return None
+    events = [e for e in (parse_event(line) for line in lines) if e is not None]
+    final = next((e for e in reversed(events) if isinstance(e, Finished | Failed | Canceled)),
+                 None)
+    return final if isinstance(final, Finished) else None

@@ -21,7 +21,7 @@ from starlette.requests import ClientDisconnect
 from ambientpose_desktop import __version__
 from ambientpose_desktop.core.task_folder import TaskFolder
 from ambientpose_desktop.core.tasks import TaskStatus
-from ambientpose_desktop.runner.actions import cancel_task, remove_task
+from ambientpose_desktop.runner.actions import add_task, cancel_task, remove_task
 from ambientpose_desktop.runner.protocol import TaskRunner
 from ambientpose_desktop.server.auth import bearer_dependency
 from ambientpose_desktop.server.errors import ErrorIdMiddleware
@@ -99,7 +99,7 @@ def create_app(*, repo: TaskRepository, artefacts: ArtefactStore, runner: TaskRu
             upload = await receive_upload(request, folder, limit)
             params = task_params_from_config(upload.config, settings())
             await check_video_content(upload)
-            task = await run_in_threadpool(repo.create, upload.path, params,
+            task = await run_in_threadpool(add_task, repo, runner, upload.path, params,
                                            filename=upload.filename, task_id=task_id)
         except UploadRejected as exc:
             shutil.rmtree(folder, ignore_errors=True)
@@ -110,7 +110,6 @@ def create_app(*, repo: TaskRepository, artefacts: ArtefactStore, runner: TaskRu
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
             raise
-        runner.wake()
         return TaskCreated(id=task.id, status=task.status)
 
     @api.get("/tasks", response_model=TaskPage, tags=["tasks"])

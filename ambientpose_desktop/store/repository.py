@@ -230,20 +230,9 @@ class TaskRepository:
             session.commit()
         self._notify(task_id, "deleted")
 
-    def recover_interrupted(self, is_alive: Callable[[int], bool]) -> list[Task]:
-        """Tasks left RUNNING by a runner that died: FAILED ("interrupted"), retry possible.
-
-        A task whose worker process is still alive (another runner's) is left alone.
-        """
-        recovered = []
-        for task in self.list(status=TaskStatus.RUNNING):
-            if task.worker_pid and is_alive(task.worker_pid):
-                continue
-            if runner_pid_alive(task.runner_id, is_alive):
-                continue  # claimed by a live runner that has not launched its worker yet
-            recovered.append(self.set_status(
-                task.id, TaskStatus.FAILED,
-                error="interrupted: the app or worker stopped while this task ran; "
-                      "choose Retry to run it again",
-            ))
-        return recovered
+    def left_running(self, is_alive: Callable[[int], bool]) -> list[Task]:
+        """Tasks RUNNING in the database that nobody runs any more: their worker is gone and
+        so is the runner that claimed them (a live runner may not have launched yet)."""
+        return [task for task in self.list(status=TaskStatus.RUNNING)
+                if not (task.worker_pid and is_alive(task.worker_pid))
+                and not runner_pid_alive(task.runner_id, is_alive)]

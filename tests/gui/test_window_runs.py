@@ -98,7 +98,7 @@ def test_killed_worker_shows_failed_with_reason(make_window, qtbot):
     assert "crashed without reporting" in QGuiApplication.clipboard().text()
 
 
-def test_quitting_while_running_asks_and_cancels(make_window, qtbot, answered):
+def test_quitting_asks_and_requeues_the_running_task(make_window, qtbot, answered):
     window = make_window()
     task = _slow(window, qtbot)
     answered.answer = False
@@ -107,7 +107,8 @@ def test_quitting_while_running_asks_and_cancels(make_window, qtbot, answered):
     answered.answer = True
     window.close()
     assert not window.isVisible()
-    assert window.repo.get(task.id).status == TaskStatus.CANCELED
+    row = window.repo.get(task.id)
+    assert row.status == TaskStatus.PENDING and row.worker_pid is None  # nothing lost
     assert "1 task(s) are running" in answered.asked[-1][1]
 
 

@@ -152,3 +152,32 @@ def test_wake_and_cancel_from_another_thread(store, qtbot):
         thread.join()
     assert answers == [True] and finished.args == [task.id, "CANCELED"]
     assert runner.cancel(task.id) is False
+
+
+def _refuse_final_states(repo, refuse: bool) -> None:
+    """Make the database refuse every final state write, as a full disk does ("database or
+    disk is full"), or take that back."""
+    with repo.engine.begin() as conn:
+        if refuse:
+            conn.exec_driver_sql(
+                "CREATE TRIGGER disk_full BEFORE UPDATE OF status ON tasks "
+                "WHEN NEW.status IN ('SUCCESS', 'FAILED', 'CANCELED') "
+                "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
+        else:
+            conn.exec_driver_sql("DROP TRIGGER disk_full")
+
+
+def test_a_final_state_that_cannot_be_written_is_retried_and_said(store, qtbot):
+    """Hardening 3: the worker ended, the write of its result failed: the task must not stay
+    RUNNING while the runner lives, and the window is told."""
+    repo, _ = store
+    runner = _runner(store)
+    task = _add(store, max_frames=2)
+    _refuse_final_states(repo, True)
+    with qtbot.waitSignal(runner.problem, timeout=WAIT_MS) as problem:
+        runner.wake()
+    assert problem.args[0] == task.id and "database or disk is full" in problem.args[1]
+    assert repo.get(task.id).status == TaskStatus.RUNNING
+    assert runner.running_ids() == []  # the slot is free: the worker is gone
+    _refuse_final_states(repo, False)
+    qtbot.waitUntil(lambda: repo.get(task.id).status == TaskStatus.SUCCESS, timeout=10_000)

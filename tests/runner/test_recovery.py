@@ -35,10 +35,10 @@ def _running_task(store, runner_pid: int):
 
 
 def test_orphaned_worker_of_a_dead_runner_is_stopped_and_its_task_failed(store):
-    repo, _ = store
+    repo, artefacts = store
     task, worker = _running_task(store, runner_pid=_exited_pid())
     try:
-        recovered = recover_on_start(repo)
+        recovered = recover_on_start(repo, artefacts)
         assert [t.id for t in recovered] == [task.id]
         assert worker.wait(10) == 143  # stopped by SIGTERM, cleanly
     finally:
@@ -48,13 +48,46 @@ def test_orphaned_worker_of_a_dead_runner_is_stopped_and_its_task_failed(store):
 
 
 def test_a_live_runners_task_is_left_alone(store):
-    repo, _ = store
+    repo, artefacts = store
     live_runner = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     task, worker = _running_task(store, runner_pid=live_runner.pid)
     try:
-        assert recover_on_start(repo, wait_s=0.5) == []
+        assert recover_on_start(repo, artefacts, wait_s=0.5) == []
         assert worker.poll() is None
         assert repo.get(task.id).status == TaskStatus.RUNNING
     finally:
         worker.kill()
         live_runner.kill()
+
+
+def test_an_orphan_that_finished_its_run_is_a_success(store):
+    """``serve`` killed with -9: its worker ran on and finished; the restart must not call
+    that task interrupted (hardening 4)."""
+    repo, artefacts = store
+    task = repo.create(media_path("videos/mmpose_demo.mp4"), TaskParams(backend="fake"))
+    repo.claim_next(runner_id=f"{socket.gethostname()}:{_exited_pid()}")
+    out = artefacts.task_dir(task.id, create=True)
+    worker = subprocess.run(worker_program() + detect_arguments(task.id, task.input_path, out,
+                                                                task.task_params),
+                            capture_output=True, text=True, timeout=120)
+    assert worker.returncode == 0, worker.stderr
+    repo.set_worker(task.id, _exited_pid(), str(out))
+    recovered = recover_on_start(repo, artefacts)
+    row = repo.get(task.id)
+    assert [t.id for t in recovered] == [task.id]
+    assert row.status == TaskStatus.SUCCESS and row.error is None
+    assert (row.progress_done, row.progress_total) == (5, 5)
+    assert row.metrics["frames"] == 5 and row.metrics["persons"] == 10
+
+
+def test_a_run_that_failed_or_stopped_half_way_is_not_a_success(store):
+    repo, artefacts = store
+    task = repo.create(media_path("videos/mmpose_demo.mp4"), TaskParams(backend="fake"))
+    repo.claim_next(runner_id=f"{socket.gethostname()}:{_exited_pid()}")
+    out = artefacts.task_dir(task.id, create=True)
+    params = TaskParams(backend="fake", backend_options={"crash_at": 2})
+    subprocess.run(worker_program() + detect_arguments(task.id, task.input_path, out, params),
+                   capture_output=True, timeout=120)
+    repo.set_worker(task.id, _exited_pid(), str(out))
+    recover_on_start(repo, artefacts)
+    assert repo.get(task.id).status == TaskStatus.FAILED

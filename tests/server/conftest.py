@@ -15,8 +15,8 @@ import pytest
 
 from ambientpose_desktop.core.params import TaskParams
 from ambientpose_desktop.core.paths import app_paths
+from ambientpose_desktop.runner.async_runner import AsyncTaskRunner
 from ambientpose_desktop.server.app import create_app
-from ambientpose_desktop.server.async_runner import AsyncTaskRunner
 from ambientpose_desktop.server.auth import TokenStore
 from ambientpose_desktop.server.threaded import ThreadedServer
 from ambientpose_desktop.store.artefacts import ArtefactStore

@@ -36,7 +36,7 @@ def test_delete_running_task_stops_its_worker(served, media):
     assert api.repo.find(task_id) is None
     assert not api.artefacts.task_dir(task_id).exists()
     assert not api.artefacts.upload_dir(task_id).exists()
-    assert task_id not in api.runner.running_ids
+    assert task_id not in api.runner.running_ids()
 
 
 def test_delete_pending_and_finished_tasks(served, media, tmp_path):

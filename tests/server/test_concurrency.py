@@ -8,7 +8,7 @@ import time
 import httpx
 
 from ambientpose_desktop.core.tasks import TaskStatus
-from ambientpose_desktop.server.async_runner import AsyncTaskRunner
+from ambientpose_desktop.runner.async_runner import AsyncTaskRunner
 from ambientpose_desktop.store.settings import AppSettings
 from tests.pipeline.worker_helpers import worker_env
 

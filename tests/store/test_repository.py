@@ -60,7 +60,7 @@ def test_transitions_are_checked(tmp_path):
     assert retried.status == TaskStatus.PENDING and retried.error is None
 
 
-def test_recover_interrupted_marks_dead_workers_failed(tmp_path):
+def test_left_running_lists_tasks_nobody_runs(tmp_path):
     repo = TaskRepository(make_engine(tmp_path / "t.sqlite3"))
     dead = repo.create(tmp_path / "dead.mp4")
     alive = repo.create(tmp_path / "alive.mp4")
@@ -68,11 +68,7 @@ def test_recover_interrupted_marks_dead_workers_failed(tmp_path):
     repo.claim_next(runner_id="otherhost:1")
     repo.set_worker(dead.id, 999_999)
     repo.set_worker(alive.id, 4242)
-    recovered = repo.recover_interrupted(is_alive=lambda pid: pid == 4242)
-    assert [t.id for t in recovered] == [dead.id]
-    assert repo.get(dead.id).status == TaskStatus.FAILED
-    assert "interrupted" in repo.get(dead.id).error
-    assert repo.get(alive.id).status == TaskStatus.RUNNING
+    assert [t.id for t in repo.left_running(is_alive=lambda pid: pid == 4242)] == [dead.id]
 
 
 def test_listeners_and_delete(tmp_path):

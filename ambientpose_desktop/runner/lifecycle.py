@@ -1,0 +1,344 @@
+"""The one task lifecycle: claim → results folder → launch → events → final state → next.
+
+Every runner (the window's QProcess runner, ``serve``'s asyncio runner, a cluster's executor)
+is this lifecycle plus a thin adapter that starts and stops worker processes on its own event
+loop. Everything a task goes through is decided here, once:
+
+- **claim**: the oldest PENDING task, atomically (``TaskRepository.claim_next``), into the
+  lowest free slot (one per GPU, or ``settings.concurrency``);
+- **results folder**: the settings' Results folder (``<folder>/<task id>``) or the task folder;
+- **launch**: ``runner.command`` (one recipe for argv and environment), at a lower priority;
+  a launch that fails is recorded in the same words whatever the adapter;
+- **events → state**: ``TaskExecution`` parses the worker's output and decides the outcome;
+- **cancel**: SIGTERM, then SIGKILL after ``CANCEL_GRACE_S``;
+- **a task removed while running**: its worker is stopped and what it still writes is deleted;
+- **stop** (window quit, ``serve`` stop): running tasks go back in the queue, none is lost;
+- **recovery** at start: orphaned workers stopped, finished runs recognised, the rest FAILED;
+- **recording**: a final state that cannot be written (disk full) is retried until it is, and
+  the listener is told; a task never stays RUNNING while its runner lives.
+
+The adapter surface (``Executor``) is three calls and a timer (``start_worker``,
+``terminate``, ``kill``, ``call_later``); the lifecycle calls them on the
+thread that drives it, and the adapter calls back ``started``, ``output``, ``exited`` or
+``launch_failed`` on that same thread. The lifecycle is not thread-safe: each adapter runs it
+on one thread (the GUI thread; a dedicated thread for asyncio).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from loguru import logger
+from sqlalchemy.exc import DBAPIError
+
+from ambientpose_desktop.core.events import Event
+from ambientpose_desktop.core.tasks import InvalidTransition, TaskStatus
+from ambientpose_desktop.runner.command import (
+    default_slots,
+    detect_arguments,
+    gpu_count,
+    worker_environment,
+    worker_program,
+)
+from ambientpose_desktop.runner.execution import TaskExecution
+from ambientpose_desktop.runner.recovery import recover_on_start
+from ambientpose_desktop.store.artefacts import ArtefactStore
+from ambientpose_desktop.store.models import Task
+from ambientpose_desktop.store.repository import TaskNotFound, TaskRepository, default_runner_id
+from ambientpose_desktop.store.settings import AppSettings
+
+CANCEL_GRACE_S = 5.0
+# Waits before each new try of a state write that failed (e.g. "database or disk is full");
+# the last one repeats for as long as the runner lives.
+RECORD_RETRY_S = (0.5, 2.0, 5.0, 15.0, 30.0)
+
+
+@dataclass
+class Launch:
+    """What to start for a task: the command line and environment of its worker."""
+
+    argv: list[str]
+    env: dict[str, str]
+
+
+@dataclass
+class Run:
+    """A task this runner has claimed, from launch until its final state is recorded."""
+
+    task_id: str
+    slot: int
+    output: Path
+    execution: TaskExecution
+    launch: Launch | None = None
+    handle: Any = None  # the adapter's process object
+    pid: int | None = None
+    stop_reason: str = ""  # "cancel" or "stop" once asked to end
+    removed: bool = False
+    _timers: list[Any] = field(default_factory=list, repr=False)
+
+
+class Executor(Protocol):
+    """What an adapter does for the lifecycle (all called on the lifecycle's thread)."""
+
+    def start_worker(self, run: Run, launch: Launch) -> None:
+        """Start the worker and set ``run.handle``; then call back ``started(run, pid)``,
+        ``output(run, text)`` as stdout arrives, ``stderr(run, text)``, and ``exited(run,
+        code, crashed)`` once; or ``launch_failed(run, reason)`` if it could not start."""
+
+    def terminate(self, run: Run) -> None:
+        """Ask the worker to stop (SIGTERM): it stops within a batch and reports."""
+
+    def kill(self, run: Run) -> None:
+        """Stop the worker at once (SIGKILL)."""
+
+    def call_later(self, seconds: float, callback: Callable[[], None]) -> Any:
+        """Run ``callback`` on the lifecycle's thread after ``seconds``; returns a handle
+        with ``cancel()``."""
+
+
+class Listener:
+    """What happens, for a window or a log; every method is optional to override."""
+
+    def task_started(self, task_id: str) -> None: ...
+
+    def task_event(self, task_id: str, event: Event) -> None: ...
+
+    def task_stderr(self, task_id: str, line: str) -> None: ...
+
+    def task_finished(self, task_id: str, status: TaskStatus, error: str | None) -> None: ...
+
+    def problem(self, task_id: str, message: str) -> None:
+        """Something the user should know that is not the task's own result (e.g. its state
+        cannot be written to the database right now)."""
+
+    def idle(self) -> None: ...
+
+
+class TaskLifecycle:
+    """Runs PENDING tasks from the database, ``slots`` at a time, through an ``Executor``."""
+
+    def __init__(self, repo: TaskRepository, artefacts: ArtefactStore,
+                 settings: Callable[[], AppSettings], executor: Executor,
+                 listener: Listener | None = None, *, runner_id: str | None = None,
+                 slots: int = 0, cancel_grace_s: float = CANCEL_GRACE_S) -> None:
+        self.repo = repo
+        self.artefacts = artefacts
+        self.settings = settings  # read at each use: the window changes them while it runs
+        self.executor = executor
+        self.listener = listener or Listener()
+        self.runner_id = runner_id or default_runner_id()
+        self.cancel_grace_s = cancel_grace_s
+        self._slots = slots
+        self.runs: dict[str, Run] = {}
+        self._retries: dict[str, Any] = {}  # task id → timer of its next state write
+        self.paused = False
+        self.stopping = False
+
+    @property
+    def slots(self) -> int:
+        return self._slots or self.settings().concurrency or default_slots()
+
+    # -- queue -------------------------------------------------------------------------------
+    def start(self) -> list[Task]:
+        """Recover what a dead runner left, then fill the slots; returns the recovered tasks."""
+        self.stopping = False
+        recovered = recover_on_start(self.repo, self.artefacts)
+        self.fill_slots()
+        return recovered
+
+    def fill_slots(self) -> None:
+        """Claim and launch tasks while slots are free (nothing while paused or stopping)."""
+        while not (self.paused or self.stopping):
+            slot = self._free_slot()
+            if slot is None:
+                return
+            try:
+                task = self.repo.claim_next(self.runner_id)
+            except DBAPIError as exc:
+                logger.warning("cannot claim a task now: {}", exc)
+                return
+            if task is None:
+                if not self.runs:
+                    self.listener.idle()
+                return
+            self._launch(task, slot)
+
+    def _free_slot(self) -> int | None:
+        used = {run.slot for run in self.runs.values()}
+        return next((s for s in range(self.slots) if s not in used), None)
+
+    def results_folder(self, task: Task) -> Path:
+        """Where ``task``'s worker writes: ``<Results folder>/<id>`` or the task folder."""
+        chosen = self.settings().output_dir
+        if chosen:
+            folder = Path(chosen).expanduser() / task.id
+            folder.mkdir(parents=True, exist_ok=True)
+            return folder
+        return self.artefacts.task_dir(task.id, create=True)
+
+    def launch_for(self, task: Task, output: Path, slot: int) -> Launch:
+        settings = self.settings()
+        argv = worker_program(settings.worker_python) + detect_arguments(
+            task.id, task.input_path, output, task.task_params)
+        return Launch(argv=argv, env=worker_environment(slot, gpu_count()))
+
+    def _launch(self, task: Task, slot: int) -> None:
+        try:
+            output = self.results_folder(task)
+        except OSError as exc:
+            self._fail_unlaunched(task.id, f"cannot create the results folder: "
+                                           f"{exc.strerror or exc}")
+            return
+        run = Run(task.id, slot, output, TaskExecution(self.repo, task.id, output))
+        run.execution.start_fresh()
+        self.runs[task.id] = run
+        run.launch = self.launch_for(task, output, slot)
+        try:
+            self.executor.start_worker(run, run.launch)
+        except OSError as exc:  # adapters that start synchronously
+            self.launch_failed(run, str(exc.strerror or exc))
+
+    # -- callbacks from the adapter ------------------------------------------------------------
+    def started(self, run: Run, pid: int | None) -> None:
+        from ambientpose_desktop.runner.command import lower_priority
+
+        run.pid = pid
+        if pid:
+            lower_priority(pid)
+        if run.stop_reason:  # asked to end before it was running
+            self.executor.terminate(run)
+        try:
+            self.repo.set_worker(run.task_id, pid, str(run.output))
+        except TaskNotFound:  # removed between claim and launch: stop the worker
+            run.removed = True
+            self._end(run, "cancel")
+            return
+        except DBAPIError as exc:
+            self.listener.problem(run.task_id, f"cannot record the worker's pid: {exc.orig}")
+        logger.info("task {} started (worker pid {})", run.task_id, pid)
+        self.listener.task_started(run.task_id)
+
+    def output(self, run: Run, text: str) -> None:
+        try:
+            events = run.execution.feed(text)
+        except DBAPIError as exc:  # a progress write: the run goes on, state follows
+            self.listener.problem(run.task_id, f"cannot record progress: {exc.orig}")
+            return
+        for event in events:
+            self.listener.task_event(run.task_id, event)
+
+    def stderr(self, run: Run, text: str) -> None:
+        for line in text.splitlines():
+            if line.strip():
+                self.listener.task_stderr(run.task_id, line)
+
+    def exited(self, run: Run, code: int | None, crashed: bool) -> None:
+        for timer in run._timers:
+            timer.cancel()
+        run._timers.clear()
+        if run.stop_reason == "stop" and not run.execution.reported:
+            self._settle(run, lambda: self._requeue(run))
+        else:
+            self._settle(run, lambda: self._record_exit(run, code, crashed))
+
+    def launch_failed(self, run: Run, reason: str) -> None:
+        program = run.launch.argv[0] if run.launch else "?"
+        message = f"could not start the worker ({program}): {reason}"
+        self._settle(run, lambda: self._write_failure(run.task_id, message))
+
+    # -- outcomes --------------------------------------------------------------------------------
+    def _record_exit(self, run: Run, code: int | None, crashed: bool) -> None:
+        try:
+            status = run.execution.finish(code, crashed=crashed)
+        except TaskNotFound:
+            self._delete_orphan_outputs(run)
+            return
+        except InvalidTransition as exc:  # changed by someone else meanwhile
+            logger.warning("task {}: {}", run.task_id, exc)
+            return
+        logger.info("task {} {}", run.task_id, status.value)
+        self.listener.task_finished(run.task_id, status, run.execution.error)
+
+    def _requeue(self, run: Run) -> None:
+        with contextlib.suppress(TaskNotFound, InvalidTransition):
+            self.repo.retry(run.task_id)
+            logger.info("task {} put back in the queue (runner stopping)", run.task_id)
+
+    def _write_failure(self, task_id: str, message: str) -> None:
+        try:
+            self.repo.set_status(task_id, TaskStatus.FAILED, error=message)
+        except (TaskNotFound, InvalidTransition):
+            return
+        self.listener.task_finished(task_id, TaskStatus.FAILED, message)
+
+    def _fail_unlaunched(self, task_id: str, message: str) -> None:
+        try:
+            self._write_failure(task_id, message)
+        except DBAPIError as exc:
+            self._retry_later(task_id, lambda: self._write_failure(task_id, message), exc, 0)
+
+    def _settle(self, run: Run, record: Callable[[], None]) -> None:
+        """Record the run's outcome, retrying while the database refuses; the slot is free at
+        once (the worker is gone), the task leaves RUNNING as soon as a write succeeds."""
+        self.runs.pop(run.task_id, None)
+        try:
+            record()
+        except DBAPIError as exc:
+            self._retry_later(run.task_id, record, exc, 0)
+        self.fill_slots()
+
+    def _retry_later(self, task_id: str, record: Callable[[], None], exc: Exception,
+                     attempt: int) -> None:
+        wait = RECORD_RETRY_S[min(attempt, len(RECORD_RETRY_S) - 1)]
+        reason = getattr(exc, "orig", exc)
+        self.listener.problem(task_id, f"the result of this task cannot be saved yet "
+                                       f"({reason}); trying again in {wait:g} s")
+
+        def again() -> None:
+            self._retries.pop(task_id, None)
+            try:
+                record()
+            except DBAPIError as later:
+                self._retry_later(task_id, record, later, attempt + 1)
+
+        # Kept until it fires: a timer nobody holds may be collected before it does.
+        self._retries[task_id] = self.executor.call_later(wait, again)
+
+    def _delete_orphan_outputs(self, run: Run) -> None:
+        """The task was removed while it ran: what its worker wrote belongs to nobody."""
+        self.artefacts.delete(run.task_id)
+        if run.output.name == run.task_id:
+            shutil.rmtree(run.output, ignore_errors=True)
+
+    # -- cancel and stop ----------------------------------------------------------------------
+    def cancel(self, task_id: str) -> bool:
+        """Stop the task if this runner runs it; ``False`` if it does not."""
+        run = self.runs.get(task_id)
+        if run is None:
+            return False
+        run.execution.cancel_requested = True
+        self._end(run, "cancel")
+        return True
+
+    def _end(self, run: Run, reason: str) -> None:
+        """SIGTERM now, SIGKILL after the grace period if the worker is still there."""
+        if run.stop_reason:
+            return
+        run.stop_reason = reason
+        if run.handle is None:
+            return  # not started yet: ``started`` will see the reason
+        self.executor.terminate(run)
+        run._timers.append(self.executor.call_later(self.cancel_grace_s,
+                                                    lambda: self.executor.kill(run)))
+
+    def stop(self) -> None:
+        """Start nothing more; running workers are stopped and their tasks go back in the
+        queue when they exit (unless they had already reported a result)."""
+        self.stopping = True
+        for run in list(self.runs.values()):
+            self._end(run, "stop")
