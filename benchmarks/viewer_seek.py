@@ -187,7 +187,7 @@ def measure_viewer_open(folder: Path, frames: int = 30 * 3600) -> dict[str, floa
     from PySide6.QtWidgets import QApplication
 
     from ambientpose_desktop.gui.viewer import ViewerWindow
-    from tests.viewer.synthetic import make_video
+    from tests.synthetic import make_video
 
     video = make_video(folder / "hour.mp4", frames, width=64, height=64, preset="ultrafast")
     measure_open(folder, frames, video=str(video))
@@ -220,7 +220,7 @@ def main() -> int:
     parser.add_argument("--no-window", dest="window", action="store_false",
                         help="skip opening the window on 1 h of results (needs ~1 min)")
     args = parser.parse_args()
-    from tests.viewer.synthetic import make_video
+    from tests.synthetic import make_video
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)

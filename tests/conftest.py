@@ -1,4 +1,5 @@
-"""Shared fixtures: real media from ../shared/media, an isolated AMBIENTPOSE_HOME per test."""
+"""Shared fixtures: real media from ../shared/media, an isolated AMBIENTPOSE_HOME per test, a
+1080p GOP-250 H.264 video, and a real task folder made by the worker."""
 
 from __future__ import annotations
 
@@ -40,3 +41,25 @@ def store(ambientpose_home):
     from ambientpose_desktop.store import open_store
 
     return open_store()
+
+
+@pytest.fixture(scope="session")
+def long_gop_video(tmp_path_factory) -> Path:
+    """260 frames of 1080p H.264 with one keyframe every 250 (two GOPs, B-frames)."""
+    from tests.synthetic import make_video
+
+    return make_video(tmp_path_factory.mktemp("gop") / "gop250.mp4", frames=260, gop=250,
+                      preset="superfast")
+
+
+@pytest.fixture(scope="session")
+def processed_task(tmp_path_factory) -> Path:
+    """A task folder from `ambientpose detect` (the embedded default model) on the first 60
+    frames of a real street clip with several people (shared media)."""
+    from tests.pipeline.worker_helpers import run_detect
+
+    video = media_path("videos/openpose_video.avi")
+    out = tmp_path_factory.mktemp("task") / "task"
+    proc = run_detect(video, "--output", out, "--max-frames", "60")
+    assert proc.returncode == 0, proc.stderr
+    return out

@@ -50,6 +50,7 @@ class ViewerWindow(QMainWindow):
         self._play_timer = QTimer(self, interval=max(int(1000 / (source.fps or 30) / 2), 5))
         self._play_timer.timeout.connect(self._play_tick)
         self._play_origin = (0.0, 0)
+        self.clock = time.perf_counter  # playback follows this clock (tests set their own)
         self.state.frameChanged.connect(self.loader.request)
         self.state.optionsChanged.connect(self.canvas.set_options)
         self.loader.frameReady.connect(self._frame_ready)
@@ -122,7 +123,7 @@ class ViewerWindow(QMainWindow):
         else:
             if self.state.frame >= self.state.frame_count - 1:
                 self.state.seek(0)
-            self._play_origin = (time.perf_counter(), self.state.frame)
+            self._play_origin = (self.clock(), self.state.frame)
             self._play_timer.start()
         self.timeline.set_playing(self.playing)
 
@@ -130,7 +131,7 @@ class ViewerWindow(QMainWindow):
         # The frame due now by the clock: when decoding lags, frames are skipped, not queued.
         started, first = self._play_origin
         fps = self.task.summary.source.fps or 30.0
-        due = first + int((time.perf_counter() - started) * fps)
+        due = first + int((self.clock() - started) * fps)
         if due >= self.state.frame_count - 1:
             self.state.seek(self.state.frame_count - 1)
             self.toggle_play()

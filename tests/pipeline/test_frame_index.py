@@ -10,7 +10,7 @@ from ambientpose_desktop.core.task_folder import FRAME_INDEX
 from ambientpose_desktop.pipeline.frame_index import FrameIndex
 from ambientpose_desktop.pipeline.frame_reader import FrameReader
 from tests.pipeline.worker_helpers import run_detect
-from tests.viewer.synthetic import decode_at
+from tests.synthetic import decode_at
 
 
 def test_worker_saves_the_index_the_packets_give(media, tmp_path):
