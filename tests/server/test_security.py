@@ -3,6 +3,7 @@ unexpected errors show an id and no traceback."""
 
 import http.client
 import os
+import shutil
 from urllib.parse import quote, urlsplit
 
 import httpx
@@ -96,6 +97,18 @@ def test_files_that_are_not_videos_are_415(served, tmp_path, name):
     with api.client() as client:
         response = upload(client, fake)
     assert response.status_code == 415, response.text
+    assert api.repo.count() == 0 and list(api.artefacts.uploads.iterdir()) == []
+
+
+def test_an_image_renamed_as_a_video_is_415(served, media, tmp_path):
+    api = served(runner="recording")
+    disguised = tmp_path / "astronaut.mp4"
+    shutil.copy(media("images/skimage_astronaut.png"), disguised)
+    with api.client() as client:
+        response = upload(client, disguised)
+    assert response.status_code == 415, response.text
+    # The reason the window gives too (tests/gui/test_drop.py).
+    assert response.json()["detail"] == "astronaut.mp4 is a still image (png), not a video"
     assert api.repo.count() == 0 and list(api.artefacts.uploads.iterdir()) == []
 
 
