@@ -66,7 +66,7 @@ def processed_task(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def finished_run(tmp_path_factory) -> Path:
+def finished_task_folder(tmp_path_factory) -> Path:
     """A task folder holding a finished run: the real worker, fake backend, a 5-frame video."""
     from tests.pipeline.worker_helpers import run_detect
 

@@ -53,14 +53,6 @@ class Summary:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
-    def task_metrics(self) -> dict[str, Any]:
-        """What a task row keeps of this run (``Task.metrics``), from the summary alone: how
-        a task folder found on disk is adopted into the database."""
-        return {"frames": self.frames_processed, "fps": self.timings.get("fps", 0.0),
-                "persons": self.persons, "elapsed_s": self.timings.get("elapsed_s"),
-                "tracks": self.tracks, "keypoint_format": self.keypoint_format,
-                "device": self.device, "backend": self.backend, "video_fps": self.source.fps}
-
     def write(self, path: Path) -> None:
         atomic_write_text(path, json.dumps(self.to_dict(), indent=1, ensure_ascii=False))
 

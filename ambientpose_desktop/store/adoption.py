@@ -3,9 +3,10 @@
 The task folder is the source of truth for a task's artefacts; the database only indexes
 them. When a damaged database has been moved aside (``open_store(recover=True)``), or when
 asked (``ambientpose tasks --adopt``), every task folder the database does not know becomes a
-task again, under its own id (the folder's name): a folder holding a finished run (its
-``summary.json``) becomes SUCCESS with its input, parameters and metrics from the summary; any
-other becomes FAILED, saying that its results are incomplete. Adopting twice adds nothing.
+task again, under its own id (the folder's name): a folder holding a finished run
+(``core.run_outcome``, as crash recovery decides) becomes SUCCESS with its input, parameters
+and metrics from its summary and last event; any other becomes FAILED, saying that its
+results are incomplete. Adopting twice adds nothing.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from ambientpose_desktop.core.params import TaskParams
 from ambientpose_desktop.core.paths import AppPaths
+from ambientpose_desktop.core.run_outcome import finished_metrics, finished_run
 from ambientpose_desktop.core.summary import Summary
 from ambientpose_desktop.core.task_folder import TaskFolder
 from ambientpose_desktop.core.tasks import TaskStatus
@@ -73,32 +75,32 @@ def _task_folders(parents: Iterable[Path]) -> dict[str, Path]:
 def task_from_folder(folder: Path, upload: Path | None = None) -> Task:
     """The task that ``folder`` (named by its id) records; ``upload`` is where the server
     would have kept its input, which names the input of a run that did not finish."""
-    summary = _finished_summary(TaskFolder(folder))
-    if summary is None:
+    finished = finished_run(folder)
+    summary = _summary(TaskFolder(folder)) if finished is not None else None
+    if finished is None or summary is None:
         moment = _newest_mtime(folder)
         input_path = _uploaded_input(upload)
         return Task(id=folder.name, status=TaskStatus.FAILED, error=INCOMPLETE,
                     filename=Path(input_path).name if input_path else UNKNOWN_INPUT,
                     input_path=input_path, created_at=moment, updated_at=moment,
                     finished_at=moment, output_dir=str(folder))
-    finished = _mtime(TaskFolder(folder).summary)
-    started = finished - timedelta(seconds=float(summary.timings.get("elapsed_s") or 0.0))
-    frames = summary.frames_processed
+    ended = _mtime(TaskFolder(folder).summary)
+    started = ended - timedelta(seconds=finished.elapsed_s or 0.0)
     return Task(id=folder.name, status=TaskStatus.SUCCESS,
                 filename=Path(summary.source.path).name, input_path=summary.source.path,
                 params=TaskParams.from_dict(summary.params).to_dict(),
-                created_at=started, updated_at=finished, started_at=started,
-                finished_at=finished, progress_done=frames, progress_total=frames,
-                metrics=summary.task_metrics(), output_dir=str(folder))
+                created_at=started, updated_at=ended, started_at=started, finished_at=ended,
+                progress_done=finished.frames, progress_total=finished.frames,
+                metrics={"fps": summary.timings.get("fps", 0.0),
+                         **finished_metrics(folder, finished)},
+                output_dir=str(folder))
 
 
-def _finished_summary(folder: TaskFolder) -> Summary | None:
-    if not folder.has_results():
-        return None
+def _summary(folder: TaskFolder) -> Summary | None:
     try:
         return Summary.read(folder.summary)
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
-        return None  # a summary that cannot be read is no proof of a finished run
+        return None  # without its summary, a run's input and parameters are unknown
 
 
 def _uploaded_input(upload: Path | None) -> str:

@@ -47,9 +47,9 @@ def test_export_of_a_task_id_on_a_damaged_database_says_so_in_one_line(ambientpo
     assert "is damaged" in proc.stderr and not (tmp_path / "out.json").exists()
 
 
-def test_recover_db_then_the_adopted_task_exports(ambientpose_home, finished_run, tmp_path):
+def test_recover_db_then_the_adopted_task_exports(ambientpose_home, finished_task_folder, tmp_path):
     database = _damaged("truncated")
-    place_task_folder(finished_run, app_paths().tasks / FINISHED)
+    place_task_folder(finished_task_folder, app_paths().tasks / FINISHED)
     out = tmp_path / "out.json"
     proc = ambientpose("export", FINISHED, "-o", str(out), "--recover-db")
     assert proc.returncode == 0, proc.stderr

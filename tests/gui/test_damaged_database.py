@@ -36,11 +36,11 @@ def answer_dialog(button_text: str, seen: list[QMessageBox]) -> None:
 
 
 @pytest.fixture
-def damaged(ambientpose_home, finished_run):
+def damaged(ambientpose_home, finished_task_folder):
     paths = app_paths().ensure()
     sound_database(paths.database)
     damage(paths.database, "data-page")
-    place_task_folder(finished_run, paths.tasks / FINISHED)
+    place_task_folder(finished_task_folder, paths.tasks / FINISHED)
     return paths
 
 

@@ -41,12 +41,12 @@ def test_serve_does_not_start_on_a_damaged_database(ambientpose_home, kind):
 
 
 def test_serve_recover_db_moves_it_aside_and_adopts_the_task_folders(serve_process,
-                                                                     finished_run):
+                                                                     finished_task_folder):
     paths = app_paths().ensure()
     sound_database(paths.database)
     damage(paths.database, "data-page")
-    place_task_folder(finished_run, paths.tasks / FINISHED)
-    place_task_folder(finished_run, paths.tasks / STOPPED, finished=False)
+    place_task_folder(finished_task_folder, paths.tasks / FINISHED)
+    place_task_folder(finished_task_folder, paths.tasks / STOPPED, finished=False)
 
     _, url, token = serve_process("--recover-db")
     with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"},

@@ -8,6 +8,7 @@ import shutil
 import sqlite3
 from pathlib import Path
 
+from ambientpose_desktop.core.events import Failed
 from ambientpose_desktop.core.task_folder import TaskFolder
 from ambientpose_desktop.store import make_engine
 from ambientpose_desktop.store.repository import TaskRepository
@@ -64,12 +65,17 @@ def _leaf_page(path: Path) -> int:
     return leaves[len(leaves) // 2]
 
 
-def place_task_folder(finished_run: Path, folder: Path, *, finished: bool = True) -> Path:
+def place_task_folder(finished_task_folder: Path, folder: Path, *, finished: bool = True,
+                      failed_after_summary: bool = False) -> Path:
     """``folder`` as a worker leaves it: a copy of a finished run, or (``finished=False``) the
-    same run stopped before its summary was written."""
-    shutil.copytree(finished_run, folder)
+    same run stopped before its summary was written, or (``failed_after_summary``) one whose
+    video broke part-way: the summary of the frames before the damage, and a ``failed`` end."""
+    shutil.copytree(finished_task_folder, folder)
     if not finished:
         TaskFolder(folder).summary.unlink()
+    if failed_after_summary:
+        with open(TaskFolder(folder).events, "a", encoding="utf-8") as log:
+            log.write(Failed(error="the video is damaged after frame 3").to_json() + "\n")
     return folder
 
 
