@@ -63,3 +63,16 @@ def processed_task(tmp_path_factory) -> Path:
     proc = run_detect(video, "--output", out, "--max-frames", "60")
     assert proc.returncode == 0, proc.stderr
     return out
+
+
+@pytest.fixture(scope="session")
+def finished_task_folder(tmp_path_factory) -> Path:
+    """A task folder holding a finished run: the real worker, fake backend, a 5-frame video."""
+    from tests.pipeline.worker_helpers import run_detect
+
+    video = media_path("videos/mmpose_demo.mp4").resolve()
+    folder = tmp_path_factory.mktemp("finished") / "run"
+    proc = run_detect(video, "--backend", "fake", "--output", folder,
+                      AMBIENTPOSE_HOME=str(tmp_path_factory.mktemp("worker-home")))
+    assert proc.returncode == 0, proc.stderr
+    return folder
