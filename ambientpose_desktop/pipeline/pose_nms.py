@@ -67,11 +67,13 @@ def pose_nms(persons: list[Person], fmt: KeypointFormat, threshold: float = DUPL
     for i in order:
         if not alive[i]:
             continue
-        group = np.flatnonzero(alive & (oks[i] > threshold))
-        alive[group] = False
+        copies = alive & (oks[i] > threshold)
+        copies[i] = False
+        alive[copies] = False
         alive[i] = False
-        if merge and len(group):
-            persons[i].keypoints = _merged(keypoints, i, np.append(group, i), boxes, fmt)
+        if merge and copies.any():
+            group = np.append(i, np.flatnonzero(copies))
+            persons[i].keypoints = _merged(keypoints, i, group, boxes, fmt)
         kept.append(i)
     return [persons[i] for i in sorted(kept)]
 

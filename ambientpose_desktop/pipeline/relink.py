@@ -9,17 +9,20 @@ worker has the whole video's detections, so this pass looks at the fragments (tr
 
 It is a min-cost flow over tracklets, as DeepLabCut's tracklet stitcher does
 (``networkx.network_simplex``): each identity is a path of tracklets in time order, from a
-source to a sink. A path costs ``NEW_IDENTITY`` to start, each link its cost, and each
-tracklet it covers pays back its weight (sum of scores).
+source to a sink. Each link of a path costs ``log(cost / NEW_IDENTITY)``: a plausible link
+(its cost, a share of the gates, under ``NEW_IDENTITY``) is worth taking, and a near-certain
+one is worth far more than two doubtful ones, so a stray detection in a person's gap cannot
+split them by taking both ends. Fragments shorter than ``MIN_ROWS`` are set aside, as the
+stitcher does, and afterwards fill the gap of the identity they fit best.
 
-- Without an expected number of people, every tracklet is kept and a link is taken only when
-  it is plausible (within the gates) and cheaper than starting a new identity: implausible
-  fragments are never merged.
-- With ``people=N``, at most N paths leave the source. Fragments may then also be joined
-  across longer gaps or past the motion gates (a person who left the room and came back), at
-  a cost above ``NEW_IDENTITY`` that grows with how differently they look; a tracklet that
-  fits none of the N (more people at once than N, or too short to be worth its cost) is left
-  out of the linked layer and kept, as rejected, in the raw one.
+- Without an expected number of people, every tracklet is kept and only plausible links
+  (within every gate) are made: implausible fragments are never merged.
+- With ``people=N``, at most N paths leave the source and each tracklet a path covers pays
+  back ``KEEP`` plus its seconds of detection. Fragments may then also be joined across
+  longer gaps or past the motion gates (a person who left the room and came back) at a cost
+  that grows with how differently they look; a tracklet that fits none of the N (more people
+  at once than N, or too short to be worth such a link) is left out of the linked layer and
+  kept, as rejected, in the raw one.
 
 The result depends only on its input (integer costs, a fixed build order), so a resumed run
 links the same way, and two consecutive chunks of a long video are linked by re-linking
@@ -37,7 +40,7 @@ from ambientpose_desktop.core.pose_table import PoseTable
 from ambientpose_desktop.pipeline.appearance import appearance_distance
 from ambientpose_desktop.pipeline.tracklets import Tracklets, tracklets_of
 
-NEW_IDENTITY = 0.5  # the cost of starting an identity: links that cost more are not taken
+NEW_IDENTITY = 0.5  # links that cost more (a share of the gates, below) are not plausible
 MAX_GAP_S = 10.0  # longest gap bridged by a plausible link
 # A new online id may begin while its person's old one still lives, on a duplicate pose that
 # pose NMS kept (a shifted copy): fragments overlapping this long may be joined too, and in
@@ -58,8 +61,13 @@ NESTED_IOU = 0.5
 # stitcher sets them aside likewise): after the flow each joins the identity whose gap it
 # fits best, or stands alone (without ``people``) or is left out (with it).
 MIN_ROWS = 10
-# With ``people``: links past the gates, to the next few tracklets that begin after each end.
+# With ``people``: links past the gates, to the next few tracklets that begin after each end,
+# cost ``FAR_LINK`` plus the appearance and build terms; a covered tracklet pays back ``KEEP``
+# plus its seconds of detection.
 FAR_CANDIDATES = 4
+FAR_LINK = 1.0
+KEEP = 0.5
+_SURE = 1e-3  # a link this cheap (or cheaper) is as good as certain
 _SCALE = 1000  # costs are integers for the solver: thousandths
 
 
@@ -95,6 +103,8 @@ def relink(table: PoseTable, appearance: np.ndarray, times: np.ndarray, fmt: Key
     times = np.asarray(times, np.float64)
     if len(times) != table.num_frames or np.any(np.diff(times) < 0):
         raise ValueError("relink needs one time per frame, never decreasing")
+    if not table.num_rows:
+        return Relinked(np.zeros(0, np.int32), 0, [], 0)
     tracks = tracklets_of(table, appearance, times, fmt)
     absorbed = _nested(tracks, table)
     if absorbed:
@@ -106,8 +116,6 @@ def relink(table: PoseTable, appearance: np.ndarray, times: np.ndarray, fmt: Key
         tracks = tracklets_of(replace(table, idx=ids), appearance, times, fmt)
     else:
         joins = []
-    if not len(tracks):
-        return Relinked(np.full(table.num_rows, -1, np.int32), 0, [], 0)
     lengths = np.diff(tracks.bounds)
     members = np.flatnonzero(lengths >= MIN_ROWS)
     following, heads = _paths(tracks, members, times, people)
@@ -192,24 +200,23 @@ def _paths(tracks: Tracklets, members: np.ndarray, times: np.ndarray,
     count = len(members)
     if not count:
         return {}, []
-    ends, starts, costs = _links(tracks, members, far=people is not None)
+    ends, starts, weights = _links(tracks, members, far=people is not None)
     supply = count if people is None else min(people, count)
     if people is None:  # every tracklet is kept: its pay-back outweighs any path through it
-        weight = np.full(len(tracks), 10.0 * count + 10.0)
-    else:  # a plausible link always pays; past the gates, seconds of detection must pay
+        keep = np.full(len(tracks), 10.0 * count + 10.0)
+    else:  # seconds of confident detection, whatever the frame rate
         frame_s = float(np.median(np.diff(times))) if len(times) > 1 else 0.0
-        weight = NEW_IDENTITY + tracks.weight * (frame_s if frame_s > 0 else 1 / 30)
+        keep = KEEP + tracks.weight * (frame_s if frame_s > 0 else 1 / 30)
     graph = nx.DiGraph()
     graph.add_node("source", demand=-supply)
     graph.add_node("sink", demand=supply)
     graph.add_edge("source", "sink", capacity=supply, weight=0)
-    new = round(NEW_IDENTITY * _SCALE)
     for t in members.tolist():
-        graph.add_edge("source", ("in", t), capacity=1, weight=new)
-        graph.add_edge(("in", t), ("out", t), capacity=1, weight=-round(weight[t] * _SCALE))
+        graph.add_edge("source", ("in", t), capacity=1, weight=0)
+        graph.add_edge(("in", t), ("out", t), capacity=1, weight=-round(keep[t] * _SCALE))
         graph.add_edge(("out", t), "sink", capacity=1, weight=0)
-    for a, b, cost in zip(ends.tolist(), starts.tolist(), costs.tolist(), strict=True):
-        graph.add_edge(("out", a), ("in", b), capacity=1, weight=round(cost * _SCALE))
+    for a, b, w in zip(ends.tolist(), starts.tolist(), weights.tolist(), strict=True):
+        graph.add_edge(("out", a), ("in", b), capacity=1, weight=round(w * _SCALE))
     _, flow = nx.network_simplex(graph)
     following = {}
     for a in members.tolist():
@@ -278,8 +285,9 @@ def _leave_out_doubles(idx: np.ndarray, table: PoseTable) -> None:
 
 def _links(tracks: Tracklets, members: np.ndarray,
            far: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Candidate links among ``members`` (end tracklet, start tracklet, cost): plausible
-    ones within ``MAX_GAP_S``, and with ``far`` the premium links past the gates."""
+    """Candidate links among ``members`` (end tracklet, start tracklet, weight in the flow):
+    plausible ones within ``MAX_GAP_S`` (negative weights), and with ``far`` the links past
+    the gates (positive)."""
     order = members[np.argsort(tracks.start[members], kind="stable")]
     starts = tracks.start[order]
     begin = np.searchsorted(starts, tracks.end[members] - MAX_OVERLAP_S, side="left")
@@ -293,13 +301,12 @@ def _links(tracks: Tracklets, members: np.ndarray,
     later = (tracks.first[b] > tracks.first[a]) & (tracks.last[b] > tracks.last[a])
     a, b = a[later], b[later]
     cost, plausible = _cost(tracks, a, b)
+    weight = np.log(np.maximum(cost["total"], _SURE) / NEW_IDENTITY)
     if far:
-        premium = 1.0 + NEW_IDENTITY + 2 * (
-            WEIGHTS["appearance"] * _squared(cost["appearance"])
-            + WEIGHTS["build"] * _squared(cost["build"]))
-        total = np.where(plausible, cost["total"], premium)
-        return a, b, total
-    return a[plausible], b[plausible], cost["total"][plausible]
+        premium = FAR_LINK + 2 * (WEIGHTS["appearance"] * _squared(cost["appearance"])
+                                  + WEIGHTS["build"] * _squared(cost["build"]))
+        return a, b, np.where(plausible, weight, premium)
+    return a[plausible], b[plausible], weight[plausible]
 
 
 def _squared(z: np.ndarray) -> np.ndarray:
@@ -327,5 +334,6 @@ def _cost(tracks: Tracklets, a: np.ndarray, b: np.ndarray) -> tuple[dict, np.nda
                      0.0) / BUILD_GATE
     terms = {"motion": motion, "size": size, "appearance": looks, "build": build}
     total = sum(WEIGHTS[name] * _squared(value) for name, value in terms.items())
-    plausible = (gap <= MAX_GAP_S) & np.all(np.stack(list(terms.values())) <= 1.0, axis=0)
+    plausible = ((gap <= MAX_GAP_S) & (total < NEW_IDENTITY)
+                 & np.all(np.stack(list(terms.values())) <= 1.0, axis=0))
     return {**terms, "total": total}, plausible

@@ -156,7 +156,7 @@ def _mean_appearance(descriptors: np.ndarray, weight: np.ndarray,
     summed = groups.sum(weighted).reshape(-1, len(PARTS), PART_BINS)
     total = summed.sum(-1, keepdims=True)
     mean = np.divide(summed, total, out=np.zeros_like(summed), where=total > 1e-9)
-    return mean.reshape(len(summed), -1)
+    return mean.reshape(len(summed), len(PARTS) * PART_BINS)
 
 
 def _build(keypoints: np.ndarray, rows: np.ndarray, scores: np.ndarray, groups: _Groups,
