@@ -97,22 +97,24 @@ class Sampler:
 def describe(image: np.ndarray, persons: list[Person], sampler: Sampler) -> np.ndarray:
     """Descriptors of ``persons`` in the RGB uint8 ``image``: (n, DESCRIPTOR_SIZE) float32,
     each part's histogram summing to 1 (or all zero when the part was not seen)."""
-    out = np.zeros((len(persons), DESCRIPTOR_SIZE), np.float32)
     if not persons:
-        return out
+        return np.zeros((0, DESCRIPTOR_SIZE), np.float32)
     keypoints = np.stack([p.keypoints for p in persons]).astype(np.float32)
+    parts = list(sampler.points(keypoints).values())
+    points = np.concatenate([points for points, _ in parts], 1)  # (n, P, 2), all parts
+    ok = np.concatenate([ok for _, ok in parts], 1)
+    part = np.repeat(np.arange(len(parts)), [p.shape[1] for p, _ in parts])  # (P,)
     height, width = image.shape[:2]
-    for k, (points, ok) in enumerate(sampler.points(keypoints).values()):
-        x = np.rint(points[..., 0]).astype(np.int64)
-        y = np.rint(points[..., 1]).astype(np.int64)
-        ok = ok & (x >= 0) & (x < width) & (y >= 0) & (y < height)
-        pixels = image[np.clip(y, 0, height - 1), np.clip(x, 0, width - 1)]
-        out[:, k * PART_BINS:(k + 1) * PART_BINS] = _histograms(pixels, ok)
-    return out
+    x = np.rint(points[..., 0]).astype(np.int64)
+    y = np.rint(points[..., 1]).astype(np.int64)
+    ok &= (x >= 0) & (x < width) & (y >= 0) & (y < height)
+    pixels = image[np.clip(y, 0, height - 1), np.clip(x, 0, width - 1)]
+    return _histograms(pixels, ok, part).reshape(len(persons), DESCRIPTOR_SIZE)
 
 
-def _histograms(pixels: np.ndarray, ok: np.ndarray) -> np.ndarray:
-    """(n, P, 3) uint8 RGB samples → (n, PART_BINS) normalised soft histograms."""
+def _histograms(pixels: np.ndarray, ok: np.ndarray, part: np.ndarray) -> np.ndarray:
+    """(n, P, 3) uint8 RGB samples, each of body part ``part[p]`` → (n, parts, PART_BINS)
+    soft histograms, each normalised."""
     rgb = pixels.astype(np.float32) / 255.0
     value = rgb.max(-1)
     chroma = value - rgb.min(-1)
@@ -125,7 +127,7 @@ def _histograms(pixels: np.ndarray, ok: np.ndarray) -> np.ndarray:
     coloured = np.clip((saturation - 0.15) / 0.2, 0, 1) * np.clip((value - 0.15) / 0.2, 0, 1)
     weight = ok.astype(np.float32)
     n = len(ok)
-    base = (np.arange(n) * PART_BINS)[:, None]
+    base = (np.arange(n)[:, None] * len(PARTS) + part[None, :]) * PART_BINS
     position = hue * HUE_BINS - 0.5  # soft hue bins: split between the two nearest centres
     low = np.floor(position)
     frac = position - low
@@ -139,8 +141,9 @@ def _histograms(pixels: np.ndarray, ok: np.ndarray) -> np.ndarray:
     mass = np.concatenate([(weight * coloured * (1 - frac)).ravel(),
                            (weight * coloured * frac).ravel(),
                            (grey * (1 - light)).ravel(), (grey * light).ravel()])
-    hist = np.bincount(index, mass, n * PART_BINS).reshape(n, PART_BINS).astype(np.float32)
-    total = hist.sum(1, keepdims=True)
+    hist = np.bincount(index, mass, n * DESCRIPTOR_SIZE).astype(np.float32)
+    hist = hist.reshape(n, len(PARTS), PART_BINS)
+    total = hist.sum(-1, keepdims=True)
     return np.divide(hist, total, out=np.zeros_like(hist), where=total > 0)
 
 

@@ -57,9 +57,10 @@ DAMPING_S = 0.5  # people do not keep their speed for long: extrapolation fades 
 # it this much on both sides, is the same person (``_nested``).
 NESTED_ROWS = 15
 NESTED_IOU = 0.5
-# Fragments shorter than this (rows) say too little to be linked on their own (DeepLabCut's
-# stitcher sets them aside likewise): after the flow each joins the identity whose gap it
-# fits best, or stands alone (without ``people``) or is left out (with it).
+# Fragments of fewer rows than this (and shorter than a third of a second, for slow frame
+# rates) say too little to be linked on their own (DeepLabCut's stitcher sets them aside
+# likewise): after the flow each joins the identity whose gap it fits best, or stands alone
+# (without ``people``, or while fewer than ``people`` identities exist) or is left out.
 MIN_ROWS = 10
 # With ``people``: links past the gates, to the next few tracklets that begin after each end,
 # cost ``FAR_LINK`` plus the appearance and build terms; a covered tracklet pays back ``KEEP``
@@ -117,7 +118,8 @@ def relink(table: PoseTable, appearance: np.ndarray, times: np.ndarray, fmt: Key
     else:
         joins = []
     lengths = np.diff(tracks.bounds)
-    members = np.flatnonzero(lengths >= MIN_ROWS)
+    short = (lengths < MIN_ROWS) & (tracks.end - tracks.start < MIN_ROWS / 30.0)
+    members = np.flatnonzero(~short)
     following, heads = _paths(tracks, members, times, people)
     group = np.full(len(tracks), -1, np.int64)
     for number, t in enumerate(heads):
@@ -126,8 +128,9 @@ def relink(table: PoseTable, appearance: np.ndarray, times: np.ndarray, fmt: Key
             t = following.get(t)
     joins += [(int(tracks.first[b]), int(tracks.ids[a]), int(tracks.ids[b]))
               for a, b in following.items()]
-    residuals = np.flatnonzero(lengths < MIN_ROWS)
+    residuals = np.flatnonzero(short)
     hosts = _hosts(tracks, group, residuals)
+    identities = len(heads)
     taken: dict[int, list[tuple[int, int]]] = {}  # frames filled by short fragments so far
     for k in np.argsort(-tracks.weight[residuals], kind="stable"):
         r, host = int(residuals[k]), int(hosts[k])
@@ -139,8 +142,9 @@ def relink(table: PoseTable, appearance: np.ndarray, times: np.ndarray, fmt: Key
                 group[r] = group[host]
                 joins.append((span[0], int(tracks.ids[host]), int(tracks.ids[r])))
                 continue
-        if people is None:
-            group[r] = group.max() + 1
+        if people is None or identities < people:
+            group[r] = group.max(initial=-1) + 1
+            identities += 1
     identity = _numbered(group, tracks.first)
     idx = np.full(table.num_rows, -1, np.int32)
     idx[tracks.rows] = np.repeat(identity, lengths)
