@@ -25,9 +25,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ambientpose_desktop.core.params import FOLDER_MODES
+
 COVERAGE = 0.9
 SIZE_SAMPLES = 64
-FOLDER_MODES = ("auto", "sequence", "stills")
 _NUMBERED = re.compile(r"^(.*?)(\d+)(\D*)$")
 
 
