@@ -30,6 +30,13 @@ class FrameIndex:
     def keyframe_before(self, index: int) -> int:
         return self.keyframes[max(bisect.bisect_right(self.keyframes, index) - 1, 0)]
 
+    @property
+    def longest_gop(self) -> int:
+        """Most frames from one keyframe to the next (or to the end): the longest decode a
+        seek can need."""
+        bounds = (*self.keyframes, len(self.pts))
+        return max(b - a for a, b in zip(bounds, bounds[1:], strict=False))
+
     def seconds(self, index: int) -> float:
         return (self.pts[index] - self.pts[0]) * self.time_base
 
