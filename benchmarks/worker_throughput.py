@@ -1,7 +1,8 @@
 """Worker throughput on a real 1080p video, measured side by side in one run, fairly.
 
     python benchmarks/worker_throughput.py [--video PATH] [--loops 3] [--imgsz 640]
-                                           [--rounds 3] [--warmup 10]
+                                           [--rounds 3] [--warmup 10] [--max-frames N]
+    python benchmarks/worker_throughput.py --scaling 1 2 4 8 16 [--video PATH]
 
 Three measurements of the embedded default model (YOLO11n-pose), each in a fresh process:
   model-only       backend.infer on frames decoded beforehand (the ceiling)
@@ -23,6 +24,9 @@ What makes the comparison fair:
   fps rewards doing work in parallel (our decoder, proxy encoder and model overlap on the
   cores), which a loaded machine takes away; CPU ms per frame is the work itself, which load
   hardly changes. Both ratios are printed, with the load average during each measurement.
+
+``--scaling`` instead runs the model-only measurement on 1, 2, 4 ... cores (``taskset``: ONNX
+Runtime sizes its thread pool to the cores the process may use) for a scaling figure.
 """
 
 from __future__ import annotations
@@ -71,8 +75,10 @@ def _env() -> dict[str, str]:
 
 # --- the measured processes ------------------------------------------------------------------
 
-def child_model(video: Path, imgsz: int) -> list[tuple[int, float, float]]:
+def child_model(video: Path, imgsz: int, limit: int | None) -> list[tuple[int, float, float]]:
     """Marks (frames done, wall s, CPU s) of backend.infer over pre-decoded frames."""
+    import itertools
+
     import av
 
     from ambientpose_desktop.pipeline.backends import BackendConfig, create_backend
@@ -80,7 +86,8 @@ def child_model(video: Path, imgsz: int) -> list[tuple[int, float, float]]:
     with av.open(str(video)) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
-        frames = [f.to_ndarray(format="rgb24") for f in container.decode(stream)]
+        frames = [f.to_ndarray(format="rgb24")
+                  for f in itertools.islice(container.decode(stream), limit)]
     backend = create_backend("embedded", BackendConfig(device="cpu", imgsz=imgsz))
     size = backend.batch_size
     marks = [(0, time.perf_counter(), time.process_time())]
@@ -90,8 +97,8 @@ def child_model(video: Path, imgsz: int) -> list[tuple[int, float, float]]:
     return marks
 
 
-def child_ultralytics(video: Path, imgsz: int, threads: int,
-                      config: Path) -> list[tuple[int, float, float]]:
+def child_ultralytics(video: Path, imgsz: int, threads: int, config: Path,
+                      limit: int | None) -> list[tuple[int, float, float]]:
     """Marks of Ultralytics' predictor streaming the video (its own decoding included)."""
     os.environ.setdefault("YOLO_OFFLINE", "1")
     os.environ["YOLO_CONFIG_DIR"] = str(config)
@@ -107,13 +114,21 @@ def child_ultralytics(video: Path, imgsz: int, threads: int,
     for n, _ in enumerate(model.predict(str(video), imgsz=imgsz, device="cpu", stream=True,
                                         verbose=False, save=False), 1):
         marks.append((n, time.perf_counter(), time.process_time()))
+        if n == limit:
+            break
     return marks
 
 
-def _run_child(kind: str, video: Path, args: argparse.Namespace, folder: Path) -> dict:
+def _run_child(kind: str, video: Path, args: argparse.Namespace, folder: Path,
+               cores: int | None = None) -> dict:
+    """A measured child process; ``cores``: on that many cores only (``taskset``)."""
     cmd = [sys.executable, __file__, "--child", kind, "--video", str(video),
            "--imgsz", str(args.imgsz), "--threads", str(args.threads),
            "--config", str(folder / "ultralytics")]
+    if args.max_frames:
+        cmd += ["--max-frames", str(args.max_frames)]
+    if cores:
+        cmd = ["taskset", "-c", f"0-{cores - 1}", *cmd]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=_env())
     return {"marks": json.loads(out.stdout.splitlines()[-1])}
 
@@ -124,6 +139,8 @@ def _run_detect(video: Path, args: argparse.Namespace, folder: Path) -> dict:
     out = folder / "detect_out"
     cmd = [sys.executable, "-m", "ambientpose_desktop", "detect", str(video), "-o", str(out),
            "--device", "cpu", "--imgsz", str(args.imgsz)]
+    if args.max_frames:
+        cmd += ["--max-frames", str(args.max_frames)]
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
                             env=_env())
@@ -164,6 +181,24 @@ def measure(side: str, video: Path, args: argparse.Namespace, folder: Path) -> d
     return run
 
 
+def scaling(args: argparse.Namespace) -> int:
+    """Model-only fps on ``args.scaling`` cores each (pre-decoded frames, warm-up left out)."""
+    available = len(os.sched_getaffinity(0))
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for cores in [n for n in args.scaling if n <= available]:
+            load = os.getloadavg()[0]
+            fps, cpu_ms = steady(_run_child("model", args.video, args, Path(tmp), cores)["marks"],
+                                 args.warmup)
+            rows.append((cores, fps, cpu_ms, load))
+    print(f"\nembedded model (ONNX Runtime) on {args.video.name}, imgsz {args.imgsz}, "
+          f"{available} CPUs here ({physical_cores()} physical cores)\n")
+    print(f"{'cores':>5} {'fps':>7} {'speed-up':>9} {'CPU ms/frame':>13} {'load':>5}")
+    for cores, fps, cpu_ms, load in rows:
+        print(f"{cores:>5} {fps:>7.1f} {fps / rows[0][1]:>8.2f}x {cpu_ms:>13.1f} {load:>5.1f}")
+    return 0
+
+
 def _ultralytics_installed() -> bool:
     import importlib.util
 
@@ -195,17 +230,23 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=physical_cores(),
                         help="torch's intra-op threads (default: the physical cores, as many "
                              "as ONNX Runtime uses)")
+    parser.add_argument("--max-frames", type=int, help="frames per measurement (default: all)")
+    parser.add_argument("--scaling", type=int, nargs="+", metavar="CORES",
+                        help="model-only fps on each of these core counts instead")
     parser.add_argument("--child", choices=("model", "ultralytics"), help=argparse.SUPPRESS)
     parser.add_argument("--config", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        marks = (child_model(args.video, args.imgsz) if args.child == "model" else
-                 child_ultralytics(args.video, args.imgsz, args.threads, args.config))
+        marks = (child_model(args.video, args.imgsz, args.max_frames) if args.child == "model"
+                 else child_ultralytics(args.video, args.imgsz, args.threads, args.config,
+                                        args.max_frames))
         print(json.dumps(marks))
         return 0
     if not args.video.exists():
         print(f"video not found: {args.video}", file=sys.stderr)
         return 2
+    if args.scaling:
+        return scaling(args)
     sides = SIDES if _ultralytics_installed() else SIDES[:2]
     runs: dict[str, list[dict]] = {side: [] for side in sides}
     with tempfile.TemporaryDirectory() as tmp:
