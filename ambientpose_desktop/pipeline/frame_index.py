@@ -89,7 +89,7 @@ def save_decoded_index(source, folder: Path, frames: int) -> list[str]:
     """Save the index of a ``VideoSource`` that decoded the whole video (``frames`` frames);
     returns the file name, or [] when its frames lack timestamps or it stopped early."""
     pts = getattr(source, "decoded_pts", None)
-    if not pts or len(pts) != frames or None in pts or not source.time_base:
+    if not pts or len(pts) != frames or source.pts_missing or not source.time_base:
         return []
     FrameIndex.from_frames(pts, source.decoded_keyframe, source.time_base).save(
         folder / FRAME_INDEX, source.path)
