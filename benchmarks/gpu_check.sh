@@ -44,6 +44,7 @@ if ! "$PY" -c "import cython_bbox" 2>/dev/null; then
     || echo "cython_bbox did not build: AlphaPose's demo (its tracker) will not import"
 fi
 export PYTHONPATH="$PWD:${PYTHONPATH:-}" PYTHONUNBUFFERED=1
+export PATH="$PATH:/usr/local/cuda/bin"  # nvcc, for AlphaPose's extensions
 export TORCH_HOME=$WORK/torch AMBIENTPOSE_HOME=$WORK/home YOLO_OFFLINE=1
 
 say "machine"

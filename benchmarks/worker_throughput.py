@@ -25,7 +25,7 @@ What makes the comparison fair:
   cores), which a loaded machine takes away; CPU ms per frame is the work itself, which load
   hardly changes. Both ratios are printed, with the load average during each measurement.
 
-``--scaling`` instead runs the model-only measurement on 1, 2, 4 ... cores (``taskset``: ONNX
+``--scaling`` instead runs the model-only measurement on 1, 2, 4 ... cores (CPU affinity: ONNX
 Runtime sizes its thread pool to the cores the process may use) for a scaling figure.
 """
 
@@ -121,15 +121,15 @@ def child_ultralytics(video: Path, imgsz: int, threads: int, config: Path,
 
 def _run_child(kind: str, video: Path, args: argparse.Namespace, folder: Path,
                cores: int | None = None) -> dict:
-    """A measured child process; ``cores``: on that many cores only (``taskset``)."""
+    """A measured child process; ``cores``: allowed on that many cores only."""
     cmd = [sys.executable, __file__, "--child", kind, "--video", str(video),
            "--imgsz", str(args.imgsz), "--threads", str(args.threads),
            "--config", str(folder / "ultralytics")]
     if args.max_frames:
         cmd += ["--max-frames", str(args.max_frames)]
-    if cores:
-        cmd = ["taskset", "-c", f"0-{cores - 1}", *cmd]
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=_env())
+    pin = (lambda: os.sched_setaffinity(0, range(cores))) if cores else None
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=_env(),
+                         preexec_fn=pin)
     return {"marks": json.loads(out.stdout.splitlines()[-1])}
 
 
