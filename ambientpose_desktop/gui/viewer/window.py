@@ -55,6 +55,7 @@ class ViewerWindow(QMainWindow):
         self.state.optionsChanged.connect(self.canvas.set_options)
         self.loader.frameReady.connect(self._frame_ready)
         self.loader.failed.connect(self.statusBar().showMessage)
+        self.loader.notice.connect(self.statusBar().showMessage)
         self.timeline.playToggled.connect(self.toggle_play)
         self.canvas.set_options(self.state.options)
         self.resize(1400, 900)
