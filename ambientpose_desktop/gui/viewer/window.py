@@ -57,6 +57,7 @@ class ViewerWindow(QMainWindow):
         self.loader.failed.connect(self.statusBar().showMessage)
         self.timeline.playToggled.connect(self.toggle_play)
         self.canvas.set_options(self.state.options)
+        self._keep_keys_for_the_window()
         self.resize(1400, 900)
         self.loader.request(0)
 
@@ -76,6 +77,17 @@ class ViewerWindow(QMainWindow):
         dock.setWidget(self.controls)
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+
+    def _keep_keys_for_the_window(self) -> None:
+        """The step keys work from the first moment and after a click anywhere: the video
+        holds the focus; clicking a plot or the people list gives it back to the video, and
+        the frame box returns it once a number is entered (it lets ←/→ through meanwhile)."""
+        self.canvas.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        for widget in (self.plots.confidence, self.plots.positions, self.controls.people):
+            widget.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+            widget.setFocusProxy(self.canvas)
+        self.timeline.spin.editingFinished.connect(self.canvas.setFocus)
+        self.canvas.setFocus()
 
     def _build_actions(self) -> None:
         keys = {
@@ -159,4 +171,8 @@ def show_viewer(task_dir: Path, parent=None) -> ViewerWindow | None:
         return None
     window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     window.show()
+    # asked for by the user, so it takes the keyboard at once (without a window manager,
+    # under Xvfb, nothing else would activate it and its shortcuts would wait for a click)
+    window.raise_()
+    window.activateWindow()
     return window
