@@ -78,4 +78,3 @@ def test_show_viewer_opens_it_ready_for_keys(qtbot, processed_task):
     qtbot.waitUntil(window.isActiveWindow)
     QTest.keyClick(window.windowHandle(), Qt.Key.Key_Right)
     qtbot.waitUntil(lambda: window.state.frame == 1)
-    window.close()

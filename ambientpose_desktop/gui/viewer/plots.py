@@ -1,17 +1,20 @@
 """Plots over time under the video (pyqtgraph): per-track mean keypoint confidence, and x/y of
-a chosen keypoint. Both mark the current frame; clicking one seeks there."""
+a chosen keypoint, of the edited results. Both mark the current frame; clicking one seeks
+there. After an edit only the curves of the identities it changed are drawn again."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from ambientpose_desktop.core.edited_table import EditedTable
 from ambientpose_desktop.core.keypoints import KeypointFormat
 from ambientpose_desktop.core.palette import track_color
-from ambientpose_desktop.core.pose_series import keypoint_xy, mean_confidence, track_ids
-from ambientpose_desktop.core.pose_table import PoseTable
+from ambientpose_desktop.core.pose_series import keypoint_xy, mean_confidence
 from ambientpose_desktop.gui.viewer.state import OverlayOptions, ViewerState
 
 
@@ -27,16 +30,15 @@ def _span(frames: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 
 class PosePlots(QWidget):
-    def __init__(self, state: ViewerState, table: PoseTable, fmt: KeypointFormat,
+    def __init__(self, state: ViewerState, table: EditedTable, fmt: KeypointFormat,
                  parent=None) -> None:
         super().__init__(parent)
         pg.setConfigOptions(antialias=True, background=(24, 24, 28), foreground=(200, 200, 200))
         self._state, self._table, self._fmt = state, table, fmt
-        self._tracks = track_ids(table)
         self.keypoint_box = QComboBox()
         self.keypoint_box.addItems(fmt.names[: table.num_keypoints])
         self.keypoint_box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.keypoint_box.currentIndexChanged.connect(self._plot_positions)
+        self.keypoint_box.currentIndexChanged.connect(lambda _: self.refresh(positions=True))
         self.confidence = self._plot("Mean keypoint confidence per track", "score")
         self.confidence.setYRange(0, 1)
         self.positions = self._plot("x (solid) and y (dashed) of the chosen keypoint", "px")
@@ -54,8 +56,7 @@ class PosePlots(QWidget):
         row.addWidget(self.confidence)
         row.addWidget(self.positions)
         layout.addLayout(row)
-        self._plot_confidence()
-        self._plot_positions()
+        self.refresh()
         state.frameChanged.connect(self._mark)
         state.optionsChanged.connect(self._apply_hidden)
 
@@ -84,27 +85,38 @@ class PosePlots(QWidget):
         # width 1 (cosmetic): wider antialiased pens make Qt stroke long curves 100x slower
         return pg.mkPen(track_color(track), width=1, style=style)
 
-    def _plot_confidence(self) -> None:
-        for track in self._tracks:
-            frames, values = mean_confidence(self._table, track)
-            curve = self.confidence.plot(*_span(frames, values), pen=self._pen(track),
-                                         connect="finite", name=f"#{track}")
-            curve.track = track
-            self.curves["confidence"].append(curve)
+    def set_table(self, table: EditedTable) -> None:
+        self._table = table
+        self.refresh()
 
-    def _plot_positions(self) -> None:
-        for curve in self.curves["positions"]:
-            self.positions.removeItem(curve)
-        self.curves["positions"] = []
+    def refresh(self, changed: Iterable[int] | None = None, positions: bool = False) -> None:
+        """Draw again the curves of the ``changed`` identities (None: all), or with
+        ``positions`` only the positions of everyone, for another keypoint."""
+        plots = {"positions": self.positions} if positions else {
+            "confidence": self.confidence, "positions": self.positions}
+        redo = None if changed is None or positions else set(changed)
+        for name, plot in plots.items():
+            for curve in [c for c in self.curves[name] if redo is None or c.track in redo]:
+                plot.removeItem(curve)
+                self.curves[name].remove(curve)
         keypoint = max(self.keypoint_box.currentIndex(), 0)
-        for track in self._tracks:
+        for track in self._table.identities():
+            if redo is not None and track not in redo:
+                continue
+            if "confidence" in plots:
+                frames, values = mean_confidence(self._table, track)
+                self._add(self.confidence, "confidence", track, frames, values)
             frames, xs, ys = keypoint_xy(self._table, track, keypoint)
-            for values, dashed in ((xs, False), (ys, True)):
-                curve = self.positions.plot(*_span(frames, values),
-                                            pen=self._pen(track, dashed), connect="finite")
-                curve.track = track
-                self.curves["positions"].append(curve)
+            self._add(self.positions, "positions", track, frames, xs)
+            self._add(self.positions, "positions", track, frames, ys, dashed=True)
         self._apply_hidden(self._state.options)
+
+    def _add(self, plot: pg.PlotWidget, name: str, track: int, frames: np.ndarray,
+             values: np.ndarray, dashed: bool = False) -> None:
+        curve = plot.plot(*_span(frames, values), pen=self._pen(track, dashed),
+                          connect="finite")
+        curve.track = track
+        self.curves[name].append(curve)
 
     def _apply_hidden(self, options: OverlayOptions) -> None:
         for curves in self.curves.values():
