@@ -10,25 +10,29 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 from ambientpose_desktop.core.edited_table import Applied, EditedTable, EditRefused
 from ambientpose_desktop.core.edits import EditLog, Entry, Operation, Promote, Split
 from ambientpose_desktop.core.pose_table import PoseTable
 
 RawLoader = Callable[[], PoseTable | None]
+T = TypeVar("T")
 
 
 class EditSession:
     """The linked table with the edit file ``path`` applied, and the file itself.
 
-    ``raw`` loads the raw layer, read only when a promoted detection needs it. Operations of
+    ``raw`` loads the raw layer, read only when a promoted detection needs it; ``owned``
+    says the linked table was read for this session alone (``EditedTable``). Operations of
     the file that no longer apply (the linked layer was made again) stay in the file, are
     left out of the table and listed in ``skipped`` with the reason."""
 
-    def __init__(self, path: Path, linked: PoseTable, raw: RawLoader = lambda: None) -> None:
+    def __init__(self, path: Path, linked: PoseTable, raw: RawLoader = lambda: None,
+                 owned: bool = False) -> None:
         self.path = Path(path)
         self.log = EditLog.load(self.path)
-        self.table = EditedTable(linked)
+        self.table = EditedTable(linked, owned)
         self._raw_loader, self._raw = raw, None
         self.skipped: list[tuple[Entry, str]] = []
         self._took_effect: list[bool] = []  # one per log entry
@@ -52,11 +56,9 @@ class EditSession:
         if isinstance(op, Promote):
             self._add_candidates([op])
         applied = self.table.apply(op)
-        self.log.append(op)
         try:
-            self.log.save(self.path)
+            self._change_log(lambda: self.log.append(op))
         except BaseException:
-            self.log.entries.pop()
             self.table.undo()
             raise
         self._took_effect.append(True)
@@ -67,13 +69,7 @@ class EditSession:
         the ``Applied`` undone, or None if that operation had been skipped."""
         if not self.log.entries:
             raise EditRefused("there is no edit to undo")
-        entry = self.log.drop_last("undo")
-        try:
-            self.log.save(self.path)
-        except BaseException:
-            self.log.dropped.pop()
-            self.log.entries.append(entry)
-            raise
+        self._change_log(lambda: self.log.drop_last("undo"))
         return self.table.undo() if self._took_effect.pop() else None
 
     def revert(self) -> list[Entry]:
@@ -81,19 +77,24 @@ class EditSession:
         again. Returns what was taken off, which ``reapply`` can bring back."""
         if not self.log.entries:
             raise EditRefused("there are no edits to revert")
-        entries = self.log.drop_all("revert")
-        try:
-            self.log.save(self.path)
-        except BaseException:
-            self.log.dropped.pop()
-            self.log.entries = entries
-            raise
+        entries = self._change_log(lambda: self.log.drop_all("revert"))
         for took_effect in reversed(self._took_effect):
             if took_effect:
                 self.table.undo()
         self._took_effect = []
         self.skipped = []
         return entries
+
+    def _change_log(self, change: Callable[[], T]) -> T:
+        """Change the log and save it; if saving fails, the log is as it was before."""
+        before = list(self.log.entries), list(self.log.dropped)
+        result = change()
+        try:
+            self.log.save(self.path)
+        except BaseException:
+            self.log.entries, self.log.dropped = before
+            raise
+        return result
 
     def reapply(self, ops: Sequence[Operation]) -> list[Applied]:
         """Apply ``ops`` in order (undoing a revert); those that no longer fit are skipped."""

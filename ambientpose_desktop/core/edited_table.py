@@ -66,20 +66,40 @@ class IdentityStats:
     mean_score: float
 
 
-def _union(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return b if not len(a) else a if not len(b) else np.union1d(a, b)
+def _insert(rows: np.ndarray, more: np.ndarray) -> np.ndarray:
+    """``rows`` and ``more`` (both sorted, none in common), sorted: one pass, no sort."""
+    return np.insert(rows, np.searchsorted(rows, more), more) if len(rows) else more
+
+
+def _remove(rows: np.ndarray, gone: np.ndarray) -> np.ndarray:
+    """``rows`` (sorted) without ``gone`` (sorted, all of them in ``rows``)."""
+    return np.delete(rows, np.searchsorted(rows, gone))
+
+
+def _distinct(ids: np.ndarray, peek: int = 3) -> list[int]:
+    """The ids in ``ids``: mostly one or two, so pick them off before sorting them all."""
+    found = []
+    while len(ids) and len(found) < peek:
+        found.append(int(ids[0]))
+        ids = ids[ids != ids[0]]
+    return found + np.unique(ids).tolist()
 
 
 class EditedTable:
-    """The linked table (its arrays are shared; the ids and, once a keypoint is edited, the
-    keypoints are this table's own copies), and the operations applied to it so far."""
+    """The linked table and the operations applied to it so far.
 
-    def __init__(self, linked: PoseTable) -> None:
+    With ``owned`` the linked table is this one's to change (it was read for it alone): the
+    keypoints of an hour are not copied then. Otherwise the caller's table stays as it was:
+    the ids are copied, and the keypoints before the first keypoint edit."""
+
+    def __init__(self, linked: PoseTable, owned: bool = False) -> None:
         self.table = PoseTable(offsets=linked.offsets, keypoints=linked.keypoints,
-                               boxes=linked.boxes, scores=linked.scores, idx=linked.idx.copy())
-        self._own_keypoints = False
+                               boxes=linked.boxes, scores=linked.scores,
+                               idx=linked.idx if owned else linked.idx.copy())
+        self._own_keypoints = owned
         self.names: dict[int, str] = {}
         self.applied: list[Applied] = []
+        self._confidence: np.ndarray | None = None  # mean keypoint score per row, once asked
         self._candidates: dict[tuple[int, int], int] = {}  # (frame, raw index) -> row
         idx = self.table.idx
         order = np.argsort(idx, kind="stable")  # rows of each id stay in frame order
@@ -146,6 +166,13 @@ class EditedTable:
                              int(frames[-1]) if len(rows) else -1, len(rows),
                              float(self.table.scores[rows].mean()) if len(rows) else 0.0)
 
+    def confidence(self, rows: np.ndarray) -> np.ndarray:
+        """The mean keypoint score of ``rows`` (kept for every row after the first call, so a
+        plot of an hour-long identity does not average its keypoints again after an edit)."""
+        if self._confidence is None:
+            self._confidence = self.table.keypoints[:, :, 2].mean(axis=1)
+        return self._confidence[rows]
+
     def next_identity(self) -> int:
         """An id no identity has had yet (for a split or a promoted detection)."""
         return self._next
@@ -185,6 +212,7 @@ class EditedTable:
         if applied.point is not None:
             row, k, old = applied.point
             self.table.keypoints[row, k] = old
+            self._rescore(row)
         for identity, name in applied.names.items():
             self._set_name(identity, name)
         return applied
@@ -218,6 +246,7 @@ class EditedTable:
             boxes=merged(t.boxes, raw.boxes[source]), scores=merged(t.scores, raw.scores[source]),
             idx=merged(t.idx, np.full(len(wanted), REMOVED, np.int32)))
         self._own_keypoints = True
+        self._confidence = None
         self._rows = {i: old_to_new[r] for i, r in self._rows.items()}
         self._candidates = {key: int(old_to_new[r]) for key, r in self._candidates.items()}
         self._candidates.update(zip(wanted, extra_at.tolist(), strict=True))
@@ -365,13 +394,14 @@ class EditedTable:
     def _set_point(self, op: MoveKeypoint | HideKeypoint, row: int,
                    values: dict[int, float]) -> Applied:
         """Set columns (0 x, 1 y, 2 score) of one keypoint."""
-        if not self._own_keypoints:  # the linked table given to us stays as it was
+        if not self._own_keypoints:  # the caller's linked table stays as it was
             self.table.keypoints = self.table.keypoints.copy()
             self._own_keypoints = True
         point = self.table.keypoints[row, op.keypoint]
         old = point.copy()
         for column, value in values.items():
             point[column] = value
+        self._rescore(row)
         return Applied(op, point=(row, op.keypoint, old), identities=frozenset({op.identity}),
                        frames=(op.frame, op.frame))
 
@@ -391,6 +421,10 @@ class EditedTable:
         return Applied(op, rows, self.table.idx[rows].copy(), new_ids, None, names or {},
                        frozenset(touched), frames)
 
+    def _rescore(self, row: int) -> None:
+        if self._confidence is not None:
+            self._confidence[row] = self.table.keypoints[row, :, 2].mean()
+
     def _set_name(self, identity: int, name: str | None) -> None:
         if name:
             self.names[identity] = name
@@ -400,15 +434,14 @@ class EditedTable:
     def _reassign(self, rows: np.ndarray, ids: np.ndarray) -> None:
         """Give ``rows`` (sorted) the ``ids``, keeping the rows of each identity in order."""
         old = self.table.idx[rows]
-        for identity in np.unique(old).tolist():
+        for identity in _distinct(old):
             if identity != REMOVED:
-                kept = np.setdiff1d(self._rows[identity], rows[old == identity],
-                                    assume_unique=True)
+                kept = _remove(self._rows[identity], rows[old == identity])
                 if len(kept):
                     self._rows[identity] = kept
                 else:
                     del self._rows[identity]
         self.table.idx[rows] = ids
-        for identity in np.unique(ids).tolist():
+        for identity in _distinct(ids):
             if identity != REMOVED:
-                self._rows[identity] = _union(self.rows_of(identity), rows[ids == identity])
+                self._rows[identity] = _insert(self.rows_of(identity), rows[ids == identity])

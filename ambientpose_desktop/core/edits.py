@@ -212,6 +212,12 @@ class Dropped:
                 "ops": [e.to_json() for e in self.entries]}
 
 
+def _one_per_line(items) -> str:
+    """A JSON list with one item a line: small to write, easy to read and to compare."""
+    lines = [json.dumps(item, ensure_ascii=False) for item in items]
+    return "[\n  " + ",\n  ".join(lines) + "\n ]" if lines else "[]"
+
+
 class EditConflict(OutputError):
     """The edit file was saved by someone else since this copy was read."""
 
@@ -270,11 +276,11 @@ class EditLog:
         if on_disk != self.revision:
             raise EditConflict(f"{Path(path).name} was changed elsewhere (another viewer or "
                                f"`ambientpose tracks`) since it was read; reopen to see it")
-        data = {"format": FORMAT, "version": VERSION, "revision": self.revision + 1,
-                "ops": [e.to_json() for e in self.entries],
-                "dropped": [d.to_json() for d in self.dropped]}
+        head = json.dumps({"format": FORMAT, "version": VERSION, "revision": self.revision + 1})
+        text = (f"{head[:-1]},\n \"ops\": {_one_per_line(e.to_json() for e in self.entries)},"
+                f"\n \"dropped\": {_one_per_line(d.to_json() for d in self.dropped)}\n}}\n")
         try:
-            atomic_write_text(path, json.dumps(data, indent=1, ensure_ascii=False))
+            atomic_write_text(path, text)
         except OSError as exc:
             raise OutputError(f"cannot save the edits to {path}: "
                               f"{exc.strerror or exc}") from None

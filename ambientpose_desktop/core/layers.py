@@ -77,14 +77,13 @@ def load_layer(folder: Path, summary: Summary, layer: str | Layer | None = None)
     return load_task_table(folder, summary)
 
 
-def open_edits(folder: Path, summary: Summary, linked: PoseTable | None = None) -> EditSession:
-    """The edited layer to work on (viewer, ``ambientpose tracks``): the linked layer (read
-    here unless given) with the task's edit file replayed, the raw layer at hand for
-    promoted detections."""
+def open_edits(folder: Path, summary: Summary) -> EditSession:
+    """The edited layer to work on (viewer, ``ambientpose tracks``): the linked layer, read
+    for it alone, with the task's edit file replayed; the raw layer at hand for promoted
+    detections."""
     files = TaskFolder(folder)
 
     def raw() -> PoseTable | None:
         return PoseTable.load(files.raw_table) if files.raw_table.is_file() else None
 
-    return EditSession(files.edits, load_task_table(folder, summary) if linked is None
-                       else linked, raw)
+    return EditSession(files.edits, load_task_table(folder, summary), raw, owned=True)

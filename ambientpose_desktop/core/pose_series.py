@@ -9,8 +9,7 @@ from ambientpose_desktop.core.edited_table import EditedTable
 
 def mean_confidence(table: EditedTable, identity: int) -> tuple[np.ndarray, np.ndarray]:
     """Frames where ``identity`` appears and its mean keypoint score there."""
-    rows = table.rows_of(identity)
-    return table.frames_of(identity), table.table.keypoints[rows, :, 2].mean(axis=1)
+    return table.frames_of(identity), table.confidence(table.rows_of(identity))
 
 
 def keypoint_xy(table: EditedTable, identity: int,

@@ -85,7 +85,7 @@ def confidence_drops(table: EditedTable, threshold: float,
     rows, ids = _grouped(table, hidden)
     if not len(rows):
         return _NONE
-    low = table.table.keypoints[rows, :, 2].mean(axis=1) < threshold
+    low = table.confidence(rows) < threshold
     after_low = np.r_[False, (ids[1:] == ids[:-1]) & low[:-1]]
     return np.unique(table.table.frame_of_row()[rows][low & ~after_low])
 

@@ -130,3 +130,15 @@ def test_a_damaged_file_is_refused_in_one_line_and_left_alone(tmp_path, linked, 
     with pytest.raises(InputError, match=why):
         EditSession(path, linked)
     assert path.read_text() == text
+
+
+def test_an_edit_that_cannot_be_saved_is_not_made(tmp_path, linked):
+    from ambientpose_desktop.core.errors import OutputError
+
+    path = tmp_path / "edits.json"
+    path.mkdir()  # in the way: the file cannot be written
+    session = EditSession(path, linked)
+    with pytest.raises(OutputError, match="cannot save the edits"):
+        session.apply(edits.Merge(2, 1))
+    assert session.ops == [] and same(session.table.to_table(), to_frames(linked))
+    assert not session.table.applied

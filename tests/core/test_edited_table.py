@@ -155,3 +155,15 @@ def test_promote_a_rejected_detection_of_the_raw_layer(linked):
     table.undo()
     table.undo()  # the keypoint move, whose row moved when the candidate came in
     assert same(table.to_table(), replay(to_frames(linked), done[:1]))
+
+
+def test_mean_keypoint_scores_follow_keypoint_edits_and_undos(linked):
+    table = EditedTable(linked)
+    rows = table.rows_of(1)
+    assert np.allclose(table.confidence(rows), linked.keypoints[rows, :, 2].mean(axis=1))
+    table.apply(edits.HideKeypoint(3, 1, 0))
+    row = table.row_at(3, 1)
+    assert table.confidence(np.array([row]))[0] == pytest.approx(
+        table.table.keypoints[row, :, 2].mean())
+    table.undo()
+    assert np.allclose(table.confidence(rows), linked.keypoints[rows, :, 2].mean(axis=1))

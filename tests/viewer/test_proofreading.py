@@ -23,10 +23,13 @@ from ambientpose_desktop.gui.viewer import ViewerWindow
 from ambientpose_desktop.pipeline.export import export_task
 from tests.conftest import folder_digest
 from tests.core.edit_reference import replay, same, to_frames
+from tests.viewer.test_viewer_window import linked_of
 
 NO = Qt.KeyboardModifier.NoModifier
 SHIFT = Qt.KeyboardModifier.ShiftModifier
 CTRL = Qt.KeyboardModifier.ControlModifier
+
+
 
 
 def open_viewer(qtbot, folder) -> ViewerWindow:
@@ -114,7 +117,7 @@ def test_select_by_clicking_a_skeleton_a_lane_or_the_list(viewer):
 
 
 def test_merge_swap_split_delete_each_undone_and_redone(viewer, task_copy):
-    linked = viewer.task.linked
+    linked = linked_of(viewer)
     before = folder_digest(task_copy)
     frames = spans(linked)
     source, into = next((s, t) for s in sorted(frames, key=lambda i: -max(frames[i]))
@@ -189,7 +192,7 @@ def test_drag_a_keypoint_and_hide_one(viewer, qtbot):
     moved = next(p for p in canvas.persons if p.idx == person.idx)
     assert moved.keypoints[k, :2] == pytest.approx([target.x(), target.y()], abs=1e-3)
     assert viewer.state.selection.identity == person.idx
-    undo_redo(viewer, to_frames(viewer.task.linked))
+    undo_redo(viewer, to_frames(linked_of(viewer)))
     QTest.mouseMove(canvas, end)  # point at the moved keypoint, then H
     key(viewer, Qt.Key.Key_H)
     assert viewer.history.session.ops[-1] == edits.HideKeypoint(8, person.idx, k)
@@ -234,7 +237,7 @@ def test_reopening_shows_the_edited_state(qtbot, viewer, task_copy):
 
 
 def test_revert_all_and_undo_it(viewer, monkeypatch):
-    linked = to_frames(viewer.task.linked)
+    linked = to_frames(linked_of(viewer))
     go_to(viewer, 20)
     click_person(viewer, next(p.idx for p in viewer.canvas.persons if p.idx > 0))
     key(viewer, Qt.Key.Key_X)

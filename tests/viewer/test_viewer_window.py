@@ -13,6 +13,14 @@ from ambientpose_desktop.gui.viewer import ViewerWindow
 from ambientpose_desktop.gui.viewer.timeline import timecode
 
 
+def linked_of(window):
+    """The results as tracked, read again from the task folder (the viewer shows them edited)."""
+    from ambientpose_desktop.core.layers import Layer, load_layer
+
+    return load_layer(window.task.folder, window.task.summary, Layer.LINKED)
+
+
+
 def _qimage_digest(image) -> str:
     from PySide6.QtGui import QImage
 
@@ -80,7 +88,7 @@ def _changes(table, hidden=frozenset()) -> list[int]:
 
 
 def test_jump_to_change_in_visible_people(viewer, qtbot):
-    changes = _changes(viewer.task.linked)
+    changes = _changes(linked_of(viewer))
     assert 60 in changes and len(changes) >= 3  # people come and go; nobody after frame 59
     visited = []
     while viewer.state.frame < 204:
@@ -101,7 +109,7 @@ def test_jump_to_change_in_visible_people(viewer, qtbot):
 def _expected_counts(window, frame):
     """What should be drawn at ``frame`` with the window's options, from the results."""
     options, fmt = window.state.options, window.task.fmt
-    people = [p for p in window.task.linked.persons(frame) if p.idx not in options.hidden]
+    people = [p for p in linked_of(window).persons(frame) if p.idx not in options.hidden]
     ok = [p.keypoints[:, 2] >= options.threshold for p in people]
     return {
         "people": len(people), "boxes": len(people),
@@ -119,7 +127,7 @@ def _drawn(window):
 
 
 def test_toggles_threshold_and_people_change_what_is_drawn(viewer):
-    table = viewer.task.linked
+    table = linked_of(viewer)
     frame = max(range(table.num_frames), key=table.count)  # the busiest frame
     viewer.state.seek(frame)
     full = _drawn(viewer)
@@ -149,7 +157,7 @@ def test_toggles_threshold_and_people_change_what_is_drawn(viewer):
 
 
 def test_hover_names_the_keypoint(viewer):
-    table = viewer.task.linked
+    table = linked_of(viewer)
     viewer.state.seek(10)
     person = max(viewer.canvas.persons, key=lambda p: p.box[2] * p.box[3])  # the nearest one
     k = int(person.keypoints[:, 2].argmax())
@@ -173,7 +181,7 @@ def test_plots_follow_and_seek(viewer, qtbot):
     qtbot.waitUntil(lambda: viewer.state.frame == 17, timeout=2000)
     assert viewer.canvas.image_index == 17
     viewer.plots.keypoint_box.setCurrentIndex(9)  # left_wrist
-    table = viewer.task.linked
+    table = linked_of(viewer)
     curve = viewer.plots.curves["positions"][0]  # x of the first track
     frames, xs = curve.getData()
     for frame, x in zip(frames.astype(int), xs, strict=True):

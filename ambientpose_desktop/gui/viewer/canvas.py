@@ -25,6 +25,14 @@ _HOVER_RADIUS_PX = 8
 _DRAG_START_PX = 3  # a press that moves less is a click
 
 
+def show_tooltip(widget: QWidget, event: QMouseEvent, text: str) -> None:
+    """Show ``text`` at the pointer as it hovers over ``widget``; none when ``text`` is ''."""
+    if text:
+        QToolTip.showText(event.globalPosition().toPoint(), text, widget)
+    else:
+        QToolTip.hideText()
+
+
 class FrameCanvas(QWidget):
     personClicked = Signal(object, bool)  # identity (None: nobody there), Shift held
     keypointDragged = Signal(int, int, float, float)  # identity, keypoint, image x, y
@@ -142,11 +150,7 @@ class FrameCanvas(QWidget):
                 self._dragging = True
                 self._move_drawn_keypoint(person, k, self.to_image(event.position()))
             return
-        text = self.hover_text(event.position())
-        if text:
-            QToolTip.showText(event.globalPosition().toPoint(), text, self)
-        else:
-            QToolTip.hideText()
+        show_tooltip(self, event, self.hover_text(event.position()))
         super().mouseMoveEvent(event)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:

@@ -22,14 +22,19 @@ from ambientpose_desktop.core.errors import AmbientPoseError
 
 @dataclass(frozen=True)
 class Change:
-    """What an edit (or its undo) changed: these identities, or everything."""
+    """What an edit (or its undo) changed: these identities (their detections, or only
+    their names), or everything."""
 
     identities: frozenset[int] = frozenset()
     everything: bool = False
+    names_only: bool = False
 
     @classmethod
     def of(cls, applied: Applied | None) -> Change:
-        return cls(applied.identities if applied is not None else frozenset())
+        if applied is None:
+            return cls()
+        return cls(applied.identities,
+                   names_only=not len(applied.rows) and applied.point is None)
 
 
 class _EditCommand(QUndoCommand):

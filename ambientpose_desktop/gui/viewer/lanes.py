@@ -15,10 +15,11 @@ from collections.abc import Iterable
 import numpy as np
 from PySide6.QtCore import QPointF, QRect, QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPen
-from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
+from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from ambientpose_desktop.core.edited_table import EditedTable
 from ambientpose_desktop.core.palette import track_color
+from ambientpose_desktop.gui.viewer.canvas import show_tooltip
 from ambientpose_desktop.gui.viewer.state import Selection, ViewerState
 
 LANE_HEIGHT = 14
@@ -89,11 +90,13 @@ class TrackLanes(QWidget):
         if identity not in self._presence:
             frames = self._table.frames_of(identity)
             count = max(self._state.frame_count, 1)
-            present = np.zeros(columns, bool)
-            present[np.minimum(frames * columns // count, columns - 1)] = True  # any frame
-            seen = np.zeros(count, bool)  # and where a frame is wider than a column, all of it
-            seen[frames[frames < count]] = True
-            present |= seen[(np.arange(columns) * count + count // 2) // columns]
+            if count >= columns:  # a column spans frames: present if in any of them
+                present = np.zeros(columns, bool)
+                present[np.minimum(frames * columns // count, columns - 1)] = True
+            else:  # a frame spans columns: each column shows the frame under its middle
+                seen = np.zeros(count, bool)
+                seen[frames[frames < count]] = True
+                present = seen[(np.arange(columns) * count + count // 2) // columns]
             self._presence[identity] = present
         return self._presence[identity]
 
@@ -163,9 +166,5 @@ class TrackLanes(QWidget):
             self._state.seek(self.frame_at(event.position().x()))
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
-        text = self.hover_text(event.position())
-        if text:
-            QToolTip.showText(event.globalPosition().toPoint(), text, self)
-        else:
-            QToolTip.hideText()
+        show_tooltip(self, event, self.hover_text(event.position()))
         super().mouseMoveEvent(event)

@@ -1,5 +1,5 @@
-"""A finished task as the viewer needs it: summary, keypoint format, video, linked results
-and the way to its edited layer."""
+"""A finished task as the viewer needs it: summary, keypoint format, video, and the way to
+its edited layer (the results it shows)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ from pathlib import Path
 from ambientpose_desktop.core.edit_session import EditSession
 from ambientpose_desktop.core.errors import InputError
 from ambientpose_desktop.core.keypoints import KeypointFormat, get_format
-from ambientpose_desktop.core.layers import Layer, load_layer, open_edits
-from ambientpose_desktop.core.pose_table import PoseTable
+from ambientpose_desktop.core.layers import open_edits
 from ambientpose_desktop.core.summary import Summary
 from ambientpose_desktop.core.task_folder import TaskFolder
 
@@ -19,7 +18,6 @@ from ambientpose_desktop.core.task_folder import TaskFolder
 class TaskView:
     folder: Path
     summary: Summary
-    linked: PoseTable  # the results as tracking left them; the viewer shows them edited
     fmt: KeypointFormat
 
     @property
@@ -28,7 +26,7 @@ class TaskView:
 
     def open_edits(self) -> EditSession:
         """The edited layer: the linked results with the task's edit file replayed."""
-        return open_edits(self.folder, self.summary, self.linked)
+        return open_edits(self.folder, self.summary)
 
     @classmethod
     def open(cls, folder: Path) -> TaskView:
@@ -41,5 +39,4 @@ class TaskView:
             raise InputError("the viewer shows videos; this task processed an image folder")
         if not Path(summary.source.path).exists():
             raise InputError(f"the video {summary.source.path} is gone; it is needed to view")
-        return cls(folder, summary, load_layer(folder, summary, Layer.LINKED),
-                   get_format(summary.keypoint_format))
+        return cls(folder, summary, get_format(summary.keypoint_format))

@@ -56,7 +56,7 @@ class ViewerWindow(QMainWindow):
         self.canvas = FrameCanvas(self.task.fmt, self.loader.reader.size)
         self.timeline = Timeline(self.state, source.timestamps, source.fps)
         self.lanes = TrackLanes(self.state, table)
-        self.plots = PosePlots(self.state, table, self.task.fmt)
+        self.plots = PosePlots(self.state, table, self.task.fmt, synchronous)
         self.controls = OverlayControls(self.state, table)
         self.history_view = QUndoView(self.history.stack)
         self.history_view.setEmptyLabel("Results as tracked")
@@ -182,8 +182,9 @@ class ViewerWindow(QMainWindow):
             for widget in (self.lanes, self.plots, self.controls):
                 widget.set_table(table)
         else:
-            self.lanes.refresh(changed)
-            self.plots.refresh(changed)
+            self.lanes.refresh(() if change.names_only else changed)
+            if not change.names_only:
+                self.plots.refresh(changed)
             self.controls.refresh()
         if self.canvas.image_index == self.state.frame:
             self.canvas.show_persons(table.persons(self.state.frame))
