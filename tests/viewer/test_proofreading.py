@@ -19,11 +19,10 @@ from ambientpose_desktop.cli import main as cli
 from ambientpose_desktop.core import edits
 from ambientpose_desktop.core.layers import Layer, load_layer, open_edits
 from ambientpose_desktop.core.summary import Summary
-from ambientpose_desktop.gui.viewer import ViewerWindow
 from ambientpose_desktop.pipeline.export import export_task
 from tests.conftest import folder_digest
 from tests.core.edit_reference import replay, same, to_frames
-from tests.viewer.test_viewer_window import linked_of
+from tests.viewer.driving import key, linked_of, open_viewer
 
 NO = Qt.KeyboardModifier.NoModifier
 SHIFT = Qt.KeyboardModifier.ShiftModifier
@@ -32,23 +31,9 @@ CTRL = Qt.KeyboardModifier.ControlModifier
 
 
 
-def open_viewer(qtbot, folder) -> ViewerWindow:
-    window = ViewerWindow(folder, synchronous=True)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
-    return window
-
-
 @pytest.fixture
 def viewer(qtbot, task_copy):
     return open_viewer(qtbot, task_copy)
-
-
-def key(window, key, modifier=NO) -> None:
-    QTest.keyClick(window.windowHandle(), key, modifier)
 
 
 def go_to(window, frame: int) -> None:
@@ -75,6 +60,16 @@ def click_person(window, identity: int, modifier=NO) -> None:
 def click_lane(window, identity: int, frame: int, modifier=NO) -> None:
     QTest.mouseClick(window.lanes, Qt.MouseButton.LeftButton, modifier,
                      window.lanes.lane_centre(identity, frame).toPoint())
+
+
+def swap_here(window, frame: int) -> tuple[int, int]:
+    """At ``frame``, click one person, Shift+click another, press W; the two ids."""
+    go_to(window, frame)
+    a, b = [p.idx for p in window.canvas.persons if p.idx > 0][:2]
+    click_person(window, a)
+    click_person(window, b, SHIFT)
+    key(window, Qt.Key.Key_W)
+    return a, b
 
 
 def packed(window):
@@ -139,12 +134,7 @@ def test_merge_swap_split_delete_each_undone_and_redone(viewer, task_copy):
     assert source not in viewer.lanes.identities and viewer.state.selection.identity == into
     check(edits.Merge(source, into))
     # swap from frame 20: click A and Shift+click B on the video, W
-    go_to(viewer, 20)
-    a, b = [p.idx for p in viewer.canvas.persons if p.idx > 0][:2]
-    click_person(viewer, a)
-    click_person(viewer, b, SHIFT)
-    key(viewer, Qt.Key.Key_W)
-    check(edits.Swap(a, b, 20))
+    check(edits.Swap(*swap_here(viewer, 20), 20))
     # split at frame 30: select, X; the new identity is selected
     go_to(viewer, 30)
     c = next(p.idx for p in viewer.canvas.persons
@@ -216,11 +206,7 @@ def test_the_context_menu_offers_the_same_edits(viewer, qtbot):
 
 
 def test_reopening_shows_the_edited_state(qtbot, viewer, task_copy):
-    go_to(viewer, 20)
-    a, b = [p.idx for p in viewer.canvas.persons if p.idx > 0][:2]
-    click_person(viewer, a)
-    click_person(viewer, b, SHIFT)
-    key(viewer, Qt.Key.Key_W)
+    swap_here(viewer, 20)
     key(viewer, Qt.Key.Key_X)
     edited, ops = packed(viewer), viewer.history.session.ops
     labels = [viewer.controls.people.item(i).text() for i in range(viewer.controls.people.count())]
@@ -250,11 +236,7 @@ def test_revert_all_and_undo_it(viewer, monkeypatch):
 
 
 def test_exports_after_viewer_edits_are_linked_plus_edits(viewer, task_copy, tmp_path):
-    go_to(viewer, 25)
-    a, b = [p.idx for p in viewer.canvas.persons if p.idx > 0][:2]
-    click_person(viewer, a)
-    click_person(viewer, b, SHIFT)
-    key(viewer, Qt.Key.Key_W)
+    swap_here(viewer, 25)
     key(viewer, Qt.Key.Key_Delete)
     ops = viewer.history.session.ops
     summary = Summary.read(task_copy / "summary.json")

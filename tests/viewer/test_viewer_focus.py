@@ -7,28 +7,10 @@ real mouse events at widget coordinates. Nothing is focused by hand.
 
 from __future__ import annotations
 
-import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
-from ambientpose_desktop.gui.viewer import ViewerWindow
-
-
-@pytest.fixture
-def viewer(qtbot, processed_task):
-    window = ViewerWindow(processed_task, synchronous=True)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
-    yield window
-    window.close()
-
-
-def press(window, key, modifier=Qt.KeyboardModifier.NoModifier) -> int:
-    QTest.keyClick(window.windowHandle(), key, modifier)
-    return window.state.frame
+from tests.viewer.driving import key as press
 
 
 def click(widget, pos: QPoint | None = None) -> None:

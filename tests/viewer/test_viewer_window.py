@@ -9,16 +9,8 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
 
-from ambientpose_desktop.gui.viewer import ViewerWindow
 from ambientpose_desktop.gui.viewer.timeline import timecode
-
-
-def linked_of(window):
-    """The results as tracked, read again from the task folder (the viewer shows them edited)."""
-    from ambientpose_desktop.core.layers import Layer, load_layer
-
-    return load_layer(window.task.folder, window.task.summary, Layer.LINKED)
-
+from tests.viewer.driving import linked_of
 
 
 def _qimage_digest(image) -> str:
@@ -28,16 +20,6 @@ def _qimage_digest(image) -> str:
     width, height = image.width(), image.height()
     data = np.frombuffer(image.constBits(), np.uint8).reshape(height, image.bytesPerLine())
     return hashlib.sha1(np.ascontiguousarray(data[:, : width * 3]).tobytes()).hexdigest()
-
-
-@pytest.fixture
-def viewer(qtbot, processed_task):
-    window = ViewerWindow(processed_task, synchronous=True)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    yield window
-    window.close()
 
 
 def test_seek_shows_exactly_the_frame_asked_for(viewer):

@@ -38,14 +38,20 @@ class ViewerContext:
     say: Callable[[str], None]  # one line in the status bar
     hovered: Callable[[], tuple[int, int] | None]  # (identity, keypoint) under the pointer
     fps: float
-    _looks: dict = field(default_factory=dict)  # where-to-look frames, until the next edit
+    _found: dict = field(default_factory=dict)
 
     @property
     def table(self) -> EditedTable:
         return self.history.table
 
+    def found(self, key: tuple, find: Callable[[], np.ndarray]) -> np.ndarray:
+        """The where-to-look frames of ``key``, found once until the results change."""
+        if key not in self._found:
+            self._found[key] = find()
+        return self._found[key]
+
     def forget_looks(self) -> None:
-        self._looks.clear()
+        self._found.clear()
 
 
 @dataclass(frozen=True)
@@ -208,10 +214,8 @@ def look(kind: str, step: int) -> Callable[[ViewerContext], None]:
 
     def go(ctx: ViewerContext) -> None:
         options = ctx.state.options
-        key = (kind, options.hidden, options.threshold)
-        if key not in ctx._looks:
-            ctx._looks[key] = finder(ctx)
-        frame = where_to_look.step_to(ctx._looks[key], ctx.state.frame, step)
+        frames = ctx.found((kind, options.hidden, options.threshold), lambda: finder(ctx))
+        frame = where_to_look.step_to(frames, ctx.state.frame, step)
         if frame is None and kind == "people":  # as ever: to the first or last frame
             frame = 0 if step < 0 else ctx.state.frame_count - 1
         if frame is None:

@@ -9,7 +9,6 @@ and selects that identity; Shift+click marks it as the other one of a merge or s
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable
 
 import numpy as np
@@ -36,7 +35,6 @@ class TrackLanes(QWidget):
         self._columns = 0
         self._image: QImage | None = None
         self._pixels = np.zeros((0, 0, 4), np.uint8)  # the memory ``_image`` reads
-        self.last_paint_s = 0.0
         self.setMouseTracking(True)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         state.frameChanged.connect(lambda _: self.update())
@@ -118,7 +116,6 @@ class TrackLanes(QWidget):
         return self._image
 
     def paintEvent(self, event: QPaintEvent) -> None:
-        started = time.perf_counter()
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor(24, 24, 28))
         lanes = QRectF(NAMES_WIDTH, 0, self._lane_width(), len(self._ids) * LANE_HEIGHT)
@@ -140,7 +137,6 @@ class TrackLanes(QWidget):
         x = self.x_of(self._state.frame)
         painter.drawLine(QPointF(x, 0), QPointF(x, self.height()))
         painter.end()
-        self.last_paint_s = time.perf_counter() - started
 
     # -- the mouse -----------------------------------------------------------------------
 

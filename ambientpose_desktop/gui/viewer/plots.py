@@ -3,8 +3,8 @@ a chosen keypoint, of the edited results. Both mark the current frame; clicking 
 there. After an edit only the curves of the identities it changed are drawn again.
 
 Making a curve costs pyqtgraph a few milliseconds, and an hour with dozens of identities has
-a hundred and more: the window opens with the video ready and the curves fill in a few
-identities per turn of the event loop (at once with ``synchronous``, for tests)."""
+a hundred and more: the window shows its first frame, then the curves fill in a few
+identities per turn of the event loop (``fill_in``; at once with ``synchronous``, for tests)."""
 
 from __future__ import annotations
 
@@ -72,8 +72,6 @@ class PosePlots(QWidget):
         layout.addLayout(row)
         if synchronous:
             self.refresh()
-        else:
-            self._fill(table, table.identities())
         state.frameChanged.connect(self._mark)
         state.optionsChanged.connect(self._apply_hidden)
 
@@ -106,6 +104,11 @@ class PosePlots(QWidget):
     def filled(self) -> bool:
         """Every identity has its curves (the fill at open is done)."""
         return {k[1] for k in self._items} == set(self._table.identities())
+
+    def fill_in(self) -> None:
+        """Make the curves a few identities at a time, between the window's other events
+        (the window calls this once its first frame is shown)."""
+        self._fill(self._table, self._table.identities())
 
     def _fill(self, table: EditedTable, identities: list[int]) -> None:
         if table is not self._table or not identities:

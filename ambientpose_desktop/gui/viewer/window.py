@@ -76,6 +76,9 @@ class ViewerWindow(QMainWindow):
         self.state.frameChanged.connect(self.loader.request)
         self.state.optionsChanged.connect(self.canvas.set_options)
         self.loader.frameReady.connect(self._frame_ready)
+        if not synchronous:  # the video first, then the plots fill in
+            self.loader.frameReady.connect(lambda *_: self.plots.fill_in(),
+                                           Qt.ConnectionType.SingleShotConnection)
         self.loader.failed.connect(self.statusBar().showMessage)
         self.timeline.playToggled.connect(self.toggle_play)
         self.canvas.set_options(self.state.options)
@@ -153,12 +156,16 @@ class ViewerWindow(QMainWindow):
         self.history.changed.connect(self._results_changed)
         self.history.refused.connect(lambda why: self._say(f"Not done: {why}"))
         self.state.selectionChanged.connect(self.canvas.set_selection)
-        self.canvas.personClicked.connect(
-            lambda identity, shift: self.state.select(identity, other=shift)
-            if identity is not None or not shift else None)
+        self.canvas.personClicked.connect(self._person_clicked)
         self.canvas.keypointDragged.connect(
             lambda identity, k, x, y: actions.move_keypoint(self.context, identity, k, x, y))
         self.canvas.menuRequested.connect(self._context_menu)
+
+    def _person_clicked(self, identity: int | None, shift: bool) -> None:
+        """A click selects the person there (nobody: empty space); Shift+click marks the
+        other one of a merge or swap, and on empty space changes nothing."""
+        if identity is not None or not shift:
+            self.state.select(identity, other=shift)
 
     def _say(self, text: str) -> None:
         self.statusBar().showMessage(text, 10_000)
