@@ -103,6 +103,10 @@ def test_select_by_clicking_a_skeleton_a_lane_or_the_list(viewer):
     assert viewer.state.selection.identity is None  # empty space: nobody
     click_lane(viewer, shown[1], 40)
     assert viewer.state.selection.identity == shown[1] and viewer.state.frame == 40
+    stats = viewer.history.table.stats(shown[1])
+    assert viewer.lanes.hover_text(viewer.lanes.lane_centre(shown[1], 3)) == (
+        f"#{shown[1]}\nframes {stats.first}–{stats.last} · {stats.detections} detections · "
+        f"mean score {stats.mean_score:.2f}")
     item = viewer.controls.item_of(shown[2])
     QTest.mouseClick(viewer.controls.people.viewport(), Qt.MouseButton.LeftButton, NO,
                      viewer.controls.people.visualItemRect(item).center())
