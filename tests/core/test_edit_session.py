@@ -142,3 +142,21 @@ def test_an_edit_that_cannot_be_saved_is_not_made(tmp_path, linked):
         session.apply(edits.Merge(2, 1))
     assert session.ops == [] and same(session.table.to_table(), to_frames(linked))
     assert not session.table.applied
+
+
+def test_promote_from_the_raw_layer_a_worker_wrote(task_copy):
+    """The raw layer of a real run (``core.raw_layer``, with its extra columns) is what a
+    promoted detection is taken from."""
+    from ambientpose_desktop.core.layers import open_edits
+    from ambientpose_desktop.core.raw_layer import RawLayer
+    from ambientpose_desktop.core.summary import Summary
+
+    raw = RawLayer.load(task_copy / "pose_raw.npz").table
+    frame = max(range(raw.num_frames), key=raw.count)
+    session = open_edits(task_copy, Summary.read(task_copy / "summary.json"))
+    op = session.promote_op(frame, raw.count(frame) - 1)
+    session.apply(op)
+    person = next(p for p in session.table.persons(frame) if p.idx == op.identity)
+    assert np.array_equal(person.keypoints, raw.keypoints[raw.rows(frame).stop - 1])
+    reopened = open_edits(task_copy, Summary.read(task_copy / "summary.json"))
+    assert reopened.ops == [op] and not reopened.skipped

@@ -48,7 +48,7 @@ def reference_folder(task, ops, where):
 
 def test_the_edited_layer_is_the_default(edited):
     task, _ = edited
-    assert available_layers(task) == [Layer.LINKED, Layer.EDITED]
+    assert available_layers(task) == [Layer.RAW, Layer.LINKED, Layer.EDITED]
 
 
 @pytest.mark.parametrize("fmt, name", [("alphapose", "a.json"), ("coco", "c.json"),

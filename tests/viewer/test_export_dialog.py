@@ -66,7 +66,7 @@ def test_the_edited_results_by_default_or_the_linked_ones(qtbot, task_copy, tmp_
     session.apply(edits.DeleteIdentity(deleted))
     dialog = _dialog(qtbot, task_copy, "alphapose", tmp_path / "edited.json")
     assert [dialog.layer_box.itemData(i) for i in range(dialog.layer_box.count())] == [
-        "edited", "linked"]
+        "edited", "linked", "raw"]  # the most processed first: the default
     with qtbot.waitSignal(dialog.ended, timeout=30000):
         dialog.start()
     dialog.layer_box.setCurrentIndex(1)
