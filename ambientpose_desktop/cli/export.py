@@ -21,6 +21,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="file to write (a folder for frames-jpeg)")
     p.add_argument("--overwrite", action="store_true", help="replace PATH if it exists")
     add_recover_flag(p)
+    p.add_argument("--layer", metavar="LAYER",
+                   help="which results to export (default: the most processed the task has, "
+                        "e.g. edited after proofreading; 'linked' leaves the edits out)")
     p.set_defaults(func=_run_export)
 
 
@@ -60,7 +63,7 @@ def _run_export(args: argparse.Namespace) -> int:
             print(f"\rexporting {args.format}: {percent}%", end="", file=sys.stderr)
 
     out = export_task(folder, args.format, args.output, overwrite=args.overwrite,
-                      progress=progress)
+                      progress=progress, layer=args.layer)
     if shown[0] >= 0:
         print(file=sys.stderr)
     print(out)

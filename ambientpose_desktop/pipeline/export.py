@@ -21,7 +21,8 @@ import numpy as np
 from ambientpose_desktop.core.atomic import atomic_path, atomic_write_text
 from ambientpose_desktop.core.errors import AmbientPoseError, InputError, OutputError
 from ambientpose_desktop.core.keypoints import get_format
-from ambientpose_desktop.core.pose_table import PoseTable, load_task_table
+from ambientpose_desktop.core.layers import Layer, load_layer
+from ambientpose_desktop.core.pose_table import PoseTable
 from ambientpose_desktop.core.results import to_alphapose, to_coco_results, write_alphapose
 from ambientpose_desktop.core.summary import Summary
 from ambientpose_desktop.core.task_folder import TaskFolder
@@ -37,9 +38,11 @@ class ExportCanceled(AmbientPoseError):
 
 
 def export_task(task_dir: Path, fmt: str, output: Path, *, overwrite: bool = False,
-                progress: Progress | None = None,
-                cancel: threading.Event | None = None) -> Path:
-    """Write the results of ``task_dir`` as ``fmt`` to ``output``; returns ``output``."""
+                progress: Progress | None = None, cancel: threading.Event | None = None,
+                layer: str | Layer | None = None) -> Path:
+    """Write the results of ``task_dir`` as ``fmt`` to ``output``; returns ``output``.
+    ``layer`` is the layer of results to write (``core.layers``; default the most processed
+    one, e.g. the edited results after proofreading)."""
     if fmt not in EXPORT_FORMATS:
         raise InputError(f"unknown export format {fmt!r}; choose from {', '.join(EXPORT_FORMATS)}")
     task_dir, output = Path(task_dir), Path(output)
@@ -50,7 +53,7 @@ def export_task(task_dir: Path, fmt: str, output: Path, *, overwrite: bool = Fal
     if not output.parent.is_dir():
         raise OutputError(f"folder {output.parent} does not exist")
     summary = Summary.read(TaskFolder(task_dir).summary)
-    table = load_task_table(task_dir, summary)
+    table = load_layer(task_dir, summary, layer)
     report = progress or (lambda done, total: None)
     stop = cancel or threading.Event()
     try:

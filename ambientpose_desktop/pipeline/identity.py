@@ -50,10 +50,11 @@ class IdentityLayers:
     relink_s: float
 
     def save(self, folder: TaskFolder, image_names: list[str] | None) -> list[str]:
-        """Write the raw layer, then the linked one (table and JSON); the names written."""
+        """Write the raw layer, then the linked one (JSON, then the table: a table older than
+        its JSON is taken for stale and made again from it); the names written."""
         self.raw.save(folder.raw_table)
-        self.linked.save(folder.pose_table)
         write_alphapose(folder.pose_json, self.linked.frames(), image_names)
+        self.linked.save(folder.pose_table)
         return [folder.raw_table.name, folder.pose_table.name, folder.pose_json.name]
 
 

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from ambientpose_desktop.core.errors import AmbientPoseError
+from ambientpose_desktop.core.layers import available_layers
 from ambientpose_desktop.pipeline.export import ExportCanceled, export_task
 from ambientpose_desktop.pipeline.export_formats import DEFAULT_NAMES, EXPORT_FORMATS
 
@@ -38,6 +39,14 @@ FORMAT_TITLES = {
 }
 
 
+LAYER_TITLES = {
+    "edited": "as proofread (with the edits)",
+    "linked": "as tracked (without the edits)",
+    "raw": "raw (every detection, before re-linking)",
+    "filtered": "filtered (gaps filled, smoothed)",
+}
+
+
 class ExportJob(QObject):
     """One export on a thread; exactly one of ``done``, ``failed``, ``canceled`` fires."""
 
@@ -46,10 +55,11 @@ class ExportJob(QObject):
     failed = Signal(str)
     canceled = Signal()
 
-    def __init__(self, task_dir: Path, fmt: str, output: Path, overwrite: bool) -> None:
+    def __init__(self, task_dir: Path, fmt: str, output: Path, overwrite: bool,
+                 layer: str | None = None) -> None:
         super().__init__()
         self.cancel_event = threading.Event()
-        self._args = (task_dir, fmt, output, overwrite)
+        self._args = (task_dir, fmt, output, overwrite, layer)
         self._thread = threading.Thread(target=self._run, name="export", daemon=True)
 
     def start(self) -> None:
@@ -59,10 +69,10 @@ class ExportJob(QObject):
         self.cancel_event.set()
 
     def _run(self) -> None:
-        task_dir, fmt, output, overwrite = self._args
+        task_dir, fmt, output, overwrite, layer = self._args
         try:
             export_task(task_dir, fmt, output, overwrite=overwrite,
-                        progress=self.progressed.emit, cancel=self.cancel_event)
+                        progress=self.progressed.emit, cancel=self.cancel_event, layer=layer)
         except ExportCanceled:
             self.canceled.emit()
         except AmbientPoseError as exc:
@@ -84,6 +94,9 @@ class ExportDialog(QDialog):
         self.format_box = QComboBox()
         for fmt in EXPORT_FORMATS:
             self.format_box.addItem(FORMAT_TITLES[fmt], fmt)
+        self.layer_box = QComboBox()  # the most processed results first: the default
+        for layer in reversed(available_layers(self.task_dir)):
+            self.layer_box.addItem(LAYER_TITLES.get(layer.value, layer.value), layer.value)
         self.path_edit = QLineEdit()
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse)
@@ -101,6 +114,7 @@ class ExportDialog(QDialog):
         self.buttons.rejected.connect(self._cancel_or_close)
         form = QFormLayout()
         form.addRow("Format", self.format_box)
+        form.addRow("Results", self.layer_box)
         form.addRow("Save to", path_row)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
@@ -143,7 +157,8 @@ class ExportDialog(QDialog):
         overwrite = output.exists()
         if overwrite and not self.confirm_overwrite(output):
             return
-        self.job = ExportJob(self.task_dir, self.fmt, output, overwrite)
+        self.job = ExportJob(self.task_dir, self.fmt, output, overwrite,
+                             self.layer_box.currentData())
         self.job.progressed.connect(self._progressed)
         self.job.done.connect(lambda path: self._finished(f"Saved {path}"))
         self.job.failed.connect(self._finished)
