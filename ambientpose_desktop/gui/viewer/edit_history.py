@@ -115,7 +115,7 @@ class EditHistory(QObject):
         try:
             change = step(self.session)
         except AmbientPoseError as exc:
-            QTimer.singleShot(0, lambda failure=exc: self._read_again(failure))
+            QTimer.singleShot(0, self, lambda failure=exc: self._read_again(failure))
             return
         self.changed.emit(change)
 

@@ -114,7 +114,8 @@ class PosePlots(QWidget):
         if table is not self._table or not identities:
             return  # the results were read again meanwhile: set_table drew them all
         self.refresh(identities[:FILL_BATCH])
-        QTimer.singleShot(0, lambda: self._fill(table, identities[FILL_BATCH:]))
+        # With self as context, the call is dropped if the plots are deleted before it runs.
+        QTimer.singleShot(0, self, lambda: self._fill(table, identities[FILL_BATCH:]))
 
     def set_table(self, table: EditedTable) -> None:
         self._table = table
