@@ -30,7 +30,7 @@ from ambientpose_desktop.core.filter_settings import FilterSettings
 from ambientpose_desktop.core.pose_table import PoseTable
 from ambientpose_desktop.core.task_folder import TaskFolder
 
-_TABLE_VERSION = 1
+_TABLE_VERSION = 1  # PoseTable's file version
 
 
 def edits_fingerprint(folder: Path) -> str | None:
@@ -57,6 +57,8 @@ class FilterRecord:
 
 def save_filtered(path: Path, table: PoseTable, record: FilterRecord,
                   filled: np.ndarray) -> None:
+    """Write the layer atomically; ``PoseTable.load`` reads it as any table (the record is
+    not one value per row, so ``PoseTable.save``'s columns cannot hold it)."""
     buffer = io.BytesIO()
     np.savez(buffer, version=np.int32(_TABLE_VERSION), offsets=table.offsets,
              keypoints=table.keypoints, boxes=table.boxes, scores=table.scores, idx=table.idx,
@@ -65,13 +67,12 @@ def save_filtered(path: Path, table: PoseTable, record: FilterRecord,
 
 
 def read_record(path: Path) -> FilterRecord:
-    with np.load(path, allow_pickle=False) as data:
-        return FilterRecord.from_dict(json.loads(str(data["filter"])))
+    return FilterRecord.from_dict(json.loads(str(PoseTable.load_columns(path, ["filter"])[
+        "filter"])))
 
 
 def read_filled(path: Path) -> np.ndarray:
-    with np.load(path, allow_pickle=False) as data:
-        return data["filled"]
+    return PoseTable.load_columns(path, ["filled"])["filled"]
 
 
 def is_stale(folder: Path) -> bool:
