@@ -10,12 +10,16 @@ The layout, chosen so that each NWB reader of poses opens it:
 - every series spans every frame of the results, NaN where the person is absent, on the
   frames' real timestamps (``Summary.frame_times``): a constant rate is written as
   ``starting_time`` and ``rate`` (exact, as NWB prefers), a variable one as ``timestamps``
-  (written once, linked by the others), so identities line up frame for frame in any reader;
+  (written once, with the video, and linked by every series), so identities line up frame
+  for frame in any reader;
 - a ``Subject`` (Homo sapiens, sex "U": unknown) standing for the people filmed; its age,
   which DANDI asks for and only the lab knows, is left for the lab to add;
-- ``original_videos``, ``dimensions`` (width, height), a ``camera`` device, the backend as
-  ``scorer`` and AmbientPose as ``source_software``; series are gzip-compressed, which makes
-  the NaN stretches of short tracks almost free.
+- the video as an external ``ImageSeries`` ``source_video`` in ``acquisition`` (its path
+  from the NWB file's folder, as NWB asks; width and height; the same clock), linked from
+  each ``PoseEstimation`` as ndx-pose 0.4 asks (its ``original_videos`` and ``dimensions``
+  are deprecated), a ``camera`` device, the
+  backend as ``scorer`` and AmbientPose as ``source_software``; series are gzip-compressed,
+  which makes the NaN stretches of short tracks almost free.
 
 Readers: pynwb with ndx-pose, movement (``load_poses.from_nwb_file(path,
 pose_estimation_key="person_3")``, one identity at a time as movement reads NWB), nwbinspector
@@ -29,6 +33,7 @@ reader then misplaces in time. ``session_start_time`` is the source file's modif
 
 from __future__ import annotations
 
+import os
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,6 +42,7 @@ import numpy as np
 from ndx_pose import PoseEstimation, PoseEstimationSeries, Skeleton, Skeletons
 from pynwb import NWBHDF5IO, H5DataIO, NWBFile
 from pynwb.file import Subject
+from pynwb.image import ImageSeries
 
 from ambientpose_desktop import __version__
 from ambientpose_desktop.core.atomic import atomic_path
@@ -68,6 +74,13 @@ def write_nwb(table: PoseTable, summary: Summary, run: ExportRun) -> None:
     skeleton = Skeleton(name=fmt.name, nodes=names, edges=edges)
     behavior.add(Skeletons(skeletons=[skeleton]))
     clock = _clock(np.asarray(summary.frame_times(table.num_frames), np.float64))
+    video = ImageSeries(name="source_video", description="the video the poses are of",
+                        external_file=[_relative(source, run.output)], format="external",
+                        starting_frame=[0],
+                        dimension=[summary.source.width, summary.source.height],
+                        num_samples=table.num_frames, device=camera, **clock)
+    nwb.add_acquisition(video)
+    clock = {"timestamps": video} if "timestamps" in clock else clock
     for column, name in enumerate(arrays.names):
         run.check()
         series = []
@@ -78,12 +91,10 @@ def write_nwb(table: PoseTable, summary: Summary, run: ExportRun) -> None:
                 confidence_definition="the pose model's score of the keypoint, 0 to 1",
                 unit="pixels", reference_frame=REFERENCE_FRAME, description=f"{node} of {name}",
                 **clock)
-            clock = {"timestamps": one} if "timestamps" in clock else clock
             series.append(one)
         behavior.add(PoseEstimation(
-            name=name, pose_estimation_series=series, skeleton=skeleton, devices=[camera],
-            description=f"{name} in {source.name}", original_videos=[str(source)],
-            dimensions=np.asarray([[summary.source.width, summary.source.height]], np.uint16),
+            name=name, pose_estimation_series=series, skeleton=skeleton, device=camera,
+            description=f"{name} in {source.name}", source_video=video,
             scorer=summary.backend, source_software="AmbientPose",
             source_software_version=__version__))
         run.progress(column + 1, len(arrays.names))
@@ -99,6 +110,15 @@ def _clock(times: np.ndarray) -> dict:
     if steps.size and np.abs(steps - steps.mean()).max() < 2e-6:
         return {"rate": float(1.0 / steps.mean()), "starting_time": float(times[0])}
     return {"timestamps": times}
+
+
+def _relative(source: Path, output: Path) -> str:
+    """The video's path from the NWB file's folder, as NWB asks for external files (absolute
+    where there is none, e.g. another drive)."""
+    try:
+        return os.path.relpath(source.resolve(), output.parent.resolve())
+    except ValueError:
+        return str(source.resolve())
 
 
 def _compressed(values: np.ndarray) -> H5DataIO:
