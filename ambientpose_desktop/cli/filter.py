@@ -7,6 +7,7 @@ import sys
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
+    from ambientpose_desktop.cli.database import add_recover_flag
     from ambientpose_desktop.core.filter_settings import (
         BOUNDS,
         INTERPOLATIONS,
@@ -33,6 +34,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         p.add_argument(f"--{name.replace('_', '-')}", type=type(value), default=value,
                        metavar="N" if isinstance(value, int) else "X",
                        help=f"{bound.help} (default {value}, {bound.low:g} to {bound.high:g})")
+    add_recover_flag(p)
     p.set_defaults(func=_run_filter)
 
 
@@ -43,7 +45,7 @@ def _run_filter(args: argparse.Namespace) -> int:
 
     settings = FilterSettings(method=args.method, interpolation=args.interpolation,
                               **{name: getattr(args, name) for name in BOUNDS})
-    folder = task_folder(args.task)
+    folder = task_folder(args)
     shown = [-1]
 
     def progress(done: int, total: int) -> None:

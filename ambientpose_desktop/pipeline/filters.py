@@ -45,6 +45,7 @@ from ambientpose_desktop.core.summary import Summary
 from ambientpose_desktop.core.task_folder import TaskFolder
 
 Progress = Callable[[int, int], None]
+_AFTER = 2**40  # sort key of filled-in rows: after the frame's own rows, by identity
 
 
 @dataclass
@@ -66,7 +67,7 @@ class _Rows:
     scores: np.ndarray
     idx: np.ndarray
     filled: np.ndarray
-    order: np.ndarray  # sort key within a frame
+    order: np.ndarray  # sort key within a frame: the source row; filled-in rows come last
 
 
 def filter_table(table: PoseTable, settings: FilterSettings, times: Sequence[float],
@@ -131,7 +132,7 @@ def _untracked(table: PoseTable, rows: np.ndarray, frame_of: np.ndarray,
     keep = ~low.all(axis=1)
     return _Rows(frame_of[rows][keep], kp[keep], table.boxes[rows][keep],
                  table.scores[rows][keep], table.idx[rows][keep],
-                 np.zeros(kp[keep].shape[:2], bool), rows[keep].astype(np.int64) + 2**40)
+                 np.zeros(kp[keep].shape[:2], bool), rows[keep].astype(np.int64))
 
 
 def _identity(table: PoseTable, rows: np.ndarray, frame_of: np.ndarray, times: np.ndarray,
@@ -145,6 +146,8 @@ def _identity(table: PoseTable, rows: np.ndarray, frame_of: np.ndarray, times: n
     score = np.full((span, table.num_keypoints), np.nan)
     boxes = np.full((span, 4), np.nan)
     person = np.full(span, np.nan)
+    source_row = np.full(span, _AFTER + identity, np.int64)
+    source_row[at] = rows[order]
     xy[at] = table.keypoints[rows[order], :, :2]
     score[at] = table.keypoints[rows[order], :, 2]
     boxes[at] = table.boxes[rows[order]]
@@ -170,7 +173,7 @@ def _identity(table: PoseTable, rows: np.ndarray, frame_of: np.ndarray, times: n
     count = int(keep.sum())
     return _Rows(np.flatnonzero(keep) + first, keypoints, boxes[keep].astype(np.float32),
                  person[keep].astype(np.float32), np.full(count, identity, np.int32),
-                 filled[keep], np.full(count, identity, np.int64))
+                 filled[keep], source_row[keep])
 
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
