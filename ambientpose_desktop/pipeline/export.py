@@ -50,6 +50,10 @@ class ExportCanceled(AmbientPoseError):
     """The export was canceled; nothing was left under the output name."""
 
 
+class MissingExtra(InputError):
+    """The format's writer needs a library this install lacks (the message names the extra)."""
+
+
 @dataclass(frozen=True)
 class ExportRun:
     """What every writer gets besides the poses: where to write, how to report, when to stop."""
@@ -108,7 +112,7 @@ def _writer(fmt: str) -> Writer:
         return getattr(importlib.import_module(f"ambientpose_desktop.pipeline.{module}"), name)
     except ImportError as exc:
         extra = EXTRA_OF[fmt]
-        raise InputError(f"the {fmt} export needs the {extra} extra ({exc.name} is missing): "
+        raise MissingExtra(f"the {fmt} export needs the {extra} extra ({exc.name} is missing): "
                          f"pip install 'ambientpose-desktop[{extra}]'") from None
 
 
