@@ -14,7 +14,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import sleap_io as sio
+
+# The modules themselves, not ``sleap_io``'s lazy names: PyInstaller then sees what to carry.
+from sleap_io.io.main import save_analysis_h5, save_slp
+from sleap_io.model.instance import PredictedInstance, Track
+from sleap_io.model.labeled_frame import LabeledFrame
+from sleap_io.model.labels import Labels
+from sleap_io.model.skeleton import Skeleton
+from sleap_io.model.video import Video
 
 from ambientpose_desktop.core.atomic import atomic_path
 from ambientpose_desktop.core.identities import identity_name
@@ -24,14 +31,14 @@ from ambientpose_desktop.core.summary import Summary
 from ambientpose_desktop.pipeline.export import ExportRun
 
 
-def sleap_labels(table: PoseTable, summary: Summary, run: ExportRun) -> sio.Labels:
+def sleap_labels(table: PoseTable, summary: Summary, run: ExportRun) -> Labels:
     """The table as sleap-io ``Labels`` over one video and one skeleton."""
     fmt = get_format(summary.keypoint_format)
     names = list(fmt.names[: table.num_keypoints])
-    skeleton = sio.Skeleton(nodes=names, edges=[(names[a], names[b]) for a, b in fmt.skeleton
+    skeleton = Skeleton(nodes=names, edges=[(names[a], names[b]) for a, b in fmt.skeleton
                                                 if max(a, b) < len(names)], name=fmt.name)
     video = _video(summary, table.num_frames)
-    tracks = {int(i): sio.Track(name=identity_name(int(i)))
+    tracks = {int(i): Track(name=identity_name(int(i)))
               for i in np.unique(table.idx) if int(i) >= 0}
     frames = []
     for index in range(table.num_frames):
@@ -42,25 +49,25 @@ def sleap_labels(table: PoseTable, summary: Summary, run: ExportRun) -> sio.Labe
         if rows.start == rows.stop:
             continue
         instances = [
-            sio.PredictedInstance.from_numpy(
+            PredictedInstance.from_numpy(
                 points_data=table.keypoints[r, :, :2], point_scores=table.keypoints[r, :, 2],
                 score=float(table.scores[r]), skeleton=skeleton,
                 track=tracks.get(int(table.idx[r])))
             for r in range(rows.start, rows.stop)
         ]
-        frames.append(sio.LabeledFrame(video=video, frame_idx=index, instances=instances))
-    labels = sio.Labels(labeled_frames=frames, videos=[video], skeletons=[skeleton],
+        frames.append(LabeledFrame(video=video, frame_idx=index, instances=instances))
+    labels = Labels(labeled_frames=frames, videos=[video], skeletons=[skeleton],
                         tracks=list(tracks.values()))
     labels.provenance["source"] = f"AmbientPose ({summary.backend})"
     return labels
 
 
-def _video(summary: Summary, frames: int) -> sio.Video:
+def _video(summary: Summary, frames: int) -> Video:
     source = summary.source
     names = source.image_names
     filename: str | list[str] = (
         [str(Path(source.path) / name) for name in names] if names else source.path)
-    return sio.Video(filename=filename, open_backend=False, backend_metadata={
+    return Video(filename=filename, open_backend=False, backend_metadata={
         "shape": (source.frame_count or frames, source.height, source.width, 3), "fps": source.fps,
         "grayscale": False})
 
@@ -68,7 +75,7 @@ def _video(summary: Summary, frames: int) -> sio.Video:
 def write_slp(table: PoseTable, summary: Summary, run: ExportRun) -> None:
     labels = sleap_labels(table, summary, run)
     with atomic_path(run.output, suffix=".part.slp") as tmp:
-        sio.save_slp(labels, str(tmp), verbose=False)
+        save_slp(labels, str(tmp), verbose=False)
     run.progress(table.num_frames, table.num_frames)
 
 
@@ -77,5 +84,5 @@ def write_analysis_h5(table: PoseTable, summary: Summary, run: ExportRun) -> Non
     exports it), with every frame of the source."""
     labels = sleap_labels(table, summary, run)
     with atomic_path(run.output, suffix=".part.h5") as tmp:
-        sio.save_analysis_h5(labels, str(tmp), all_frames=True)
+        save_analysis_h5(labels, str(tmp), all_frames=True)
     run.progress(table.num_frames, table.num_frames)
