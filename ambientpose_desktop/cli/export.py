@@ -4,7 +4,6 @@ DeepLabCut, video or JPEGs, from the layer of results asked for."""
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from ambientpose_desktop.cli.database import add_recover_flag
@@ -58,20 +57,15 @@ def task_folder(args: argparse.Namespace) -> Path:
 
 
 def _run_export(args: argparse.Namespace) -> int:
+    from ambientpose_desktop.cli.progress import PercentProgress
     from ambientpose_desktop.pipeline.export import export_task
 
     folder = task_folder(args)
-    shown = [-1]
-
-    def progress(done: int, total: int) -> None:
-        percent = 100 * done // total if total else 100
-        if sys.stderr.isatty() and percent != shown[0]:
-            shown[0] = percent
-            print(f"\rexporting {args.format}: {percent}%", end="", file=sys.stderr)
-
-    out = export_task(folder, args.format, args.output, layer=args.layer,
-                      overwrite=args.overwrite, progress=progress, coco_gt=args.coco_gt)
-    if shown[0] >= 0:
-        print(file=sys.stderr)
+    progress = PercentProgress(f"exporting {args.format}")
+    try:
+        out = export_task(folder, args.format, args.output, layer=args.layer,
+                          overwrite=args.overwrite, progress=progress, coco_gt=args.coco_gt)
+    finally:
+        progress.close()
     print(out)
     return 0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -40,22 +39,17 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def _run_filter(args: argparse.Namespace) -> int:
     from ambientpose_desktop.cli.export import task_folder
+    from ambientpose_desktop.cli.progress import PercentProgress
     from ambientpose_desktop.core.filter_settings import BOUNDS, FilterSettings
     from ambientpose_desktop.pipeline.filters import filter_task
 
     settings = FilterSettings(method=args.method, interpolation=args.interpolation,
                               **{name: getattr(args, name) for name in BOUNDS})
     folder = task_folder(args)
-    shown = [-1]
-
-    def progress(done: int, total: int) -> None:
-        percent = 100 * done // total if total else 100
-        if sys.stderr.isatty() and percent != shown[0]:
-            shown[0] = percent
-            print(f"\rfiltering: {percent}% ({done}/{total} people)", end="", file=sys.stderr)
-
-    out = filter_task(folder, settings, progress=progress)
-    if shown[0] >= 0:
-        print(file=sys.stderr)
+    progress = PercentProgress("filtering (people done)")
+    try:
+        out = filter_task(folder, settings, progress=progress)
+    finally:
+        progress.close()
     print(out)
     return 0
