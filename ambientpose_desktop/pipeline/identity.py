@@ -50,10 +50,12 @@ class IdentityLayers:
     relink_s: float
 
     def save(self, folder: TaskFolder, image_names: list[str] | None) -> list[str]:
-        """Write the raw layer, then the linked one (table and JSON); the names written."""
+        """Write the raw layer, then the linked one (JSON, then table); the names written.
+        The table goes last: ``load_task_table`` takes a table older than the JSON for stale
+        and rebuilds it from the JSON's rounded numbers."""
         self.raw.save(folder.raw_table)
-        self.linked.save(folder.pose_table)
         write_alphapose(folder.pose_json, self.linked.frames(), image_names)
+        self.linked.save(folder.pose_table)
         return [folder.raw_table.name, folder.pose_table.name, folder.pose_json.name]
 
 
