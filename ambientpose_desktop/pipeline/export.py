@@ -112,7 +112,8 @@ def _writer(fmt: str) -> Writer:
         return getattr(importlib.import_module(f"ambientpose_desktop.pipeline.{module}"), name)
     except ImportError as exc:
         extra = EXTRA_OF[fmt]
-        raise MissingExtra(f"the {fmt} export needs the {extra} extra ({exc.name} is missing): "
+        missing = (exc.name or "a library").split(".")[0]
+        raise MissingExtra(f"the {fmt} export needs the {extra} extra ({missing} is missing): "
                          f"pip install 'ambientpose-desktop[{extra}]'") from None
 
 
