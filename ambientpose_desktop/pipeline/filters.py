@@ -29,6 +29,7 @@ No well-kept library has the One-Euro filter, a few lines of published formula, 
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -210,18 +211,23 @@ def _smooth(xy: np.ndarray, t: np.ndarray, settings: FilterSettings) -> None:
         return
     if settings.method == "none":
         return
+    # keypoints missing in the same frames share their runs: one SciPy call for all of them
+    runs: dict[tuple[int, int], list[int]] = defaultdict(list)
     for k in range(xy.shape[1]):
-        for a, b in _runs(~np.isnan(xy[:, k, 0])):
-            run = xy[a:b, k]
-            if settings.method == "median":
-                from scipy.ndimage import median_filter
+        for run in _runs(~np.isnan(xy[:, k, 0])):
+            runs[run].append(k)
+    for (a, b), keypoints in runs.items():
+        run = xy[a:b, keypoints]
+        if settings.method == "median":
+            from scipy.ndimage import median_filter
 
-                xy[a:b, k] = median_filter(run, size=(settings.window, 1), mode="nearest")
-            elif b - a >= settings.window:
-                from scipy.signal import savgol_filter
+            xy[a:b, keypoints] = median_filter(run, size=(settings.window, 1, 1),
+                                               mode="nearest")
+        elif b - a >= settings.window:
+            from scipy.signal import savgol_filter
 
-                xy[a:b, k] = savgol_filter(run, settings.window, settings.polyorder, axis=0,
-                                           mode="interp")
+            xy[a:b, keypoints] = savgol_filter(run, settings.window, settings.polyorder,
+                                               axis=0, mode="interp")
 
 
 def _alpha(cutoff: np.ndarray | float, dt: float) -> np.ndarray | float:
