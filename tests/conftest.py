@@ -76,3 +76,19 @@ def finished_task_folder(tmp_path_factory) -> Path:
                       AMBIENTPOSE_HOME=str(tmp_path_factory.mktemp("worker-home")))
     assert proc.returncode == 0, proc.stderr
     return folder
+
+
+@pytest.fixture
+def task_copy(processed_task, tmp_path) -> Path:
+    """A copy of ``processed_task`` that a test may edit (edits are saved in the folder)."""
+    import shutil
+
+    return Path(shutil.copytree(processed_task, tmp_path / "task"))
+
+
+def folder_digest(folder: Path, leave_out: tuple[str, ...] = ()) -> dict[str, str]:
+    """sha256 of every file under ``folder`` (but ``leave_out``): "unchanged byte for byte"."""
+    import hashlib
+
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file() and p.name not in leave_out}

@@ -49,3 +49,46 @@ def decode_at(path: Path, index: int) -> np.ndarray:
             if i == index:
                 return frame.to_ndarray(format="rgb24")
     raise IndexError(index)
+
+
+def make_results(folder: Path, video: Path, frames: int, people: int = 6,
+                 fragments: int = 7, fps: float = 30.0, width: int = 1920,
+                 height: int = 1080, seed: int = 0) -> Path:
+    """A task folder of ``frames`` frames of tracked results for ``video``: ``people`` people
+    walking about (COCO-17), each track broken into ``fragments`` ids at random frames, as a
+    tracker leaves a long video; ``pose.npz`` and ``summary.json`` as the worker writes them."""
+    from ambientpose_desktop.core.pose_table import PoseTable
+    from ambientpose_desktop.core.summary import SourceInfo, Summary
+    from ambientpose_desktop.core.task_folder import TaskFolder
+
+    rng = np.random.default_rng(seed)
+    idx = np.empty((frames, people), np.int32)
+    for p in range(people):
+        cuts = np.sort(rng.choice(np.arange(1, frames), fragments - 1, replace=False))
+        idx[:, p] = 1 + p * fragments + np.searchsorted(cuts, np.arange(frames), side="right")
+    size = np.array([width / 16, height / 3], np.float32)  # a person's box
+    steps = rng.normal(0, width / 1000, (frames, people, 2)).astype(np.float32)
+    room = np.array([width, height], np.float32) - size
+    corner = np.clip(rng.random((people, 2)) * room + np.cumsum(steps, axis=0), 0, room)
+    rows = frames * people
+    boxes = np.empty((rows, 4), np.float32)
+    boxes[:, :2] = corner.reshape(rows, 2)
+    boxes[:, 2:] = size
+    shape = rng.random((17, 2)).astype(np.float32) * size
+    keypoints = np.empty((rows, 17, 3), np.float32)
+    keypoints[:, :, :2] = (boxes[:, None, :2] + shape
+                           + rng.normal(0, width / 1000, (rows, 17, 2)))
+    keypoints[:, :, 2] = rng.beta(5, 1.5, (rows, 17))
+    table = PoseTable(offsets=np.arange(0, rows + 1, people, dtype=np.int64),
+                      keypoints=keypoints, boxes=boxes,
+                      scores=keypoints[:, :, 2].mean(axis=1), idx=idx.ravel())
+    files = TaskFolder(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    table.save(files.pose_table)
+    Summary(source=SourceInfo(path=str(video), kind="video", width=width, height=height,
+                              fps=fps, frame_count=frames, duration_s=frames / fps,
+                              timestamps=[round(i / fps, 6) for i in range(frames)]),
+            keypoint_format="coco17", backend="fake", device="cpu", params={},
+            frames_processed=frames, persons=rows, tracks=people * fragments,
+            timings={}).write(files.summary)
+    return folder

@@ -3,7 +3,10 @@
 Without a video it runs every availability check in the interpreter the worker will use.
 With ``--video`` it also runs AlphaPose's own ``scripts/demo_inference.py`` and our backend on
 that video, compares the two result files (people per frame, keypoints within 1 px, scores
-within 1e-3) and times both.
+within 1e-3) and times both. With one of AlphaPose's detectors both sides run it on the
+video; with ours (``detector=embedded``, the default) the demo reads our model's boxes from a
+detection file over the video's frames saved as images (``alphapose_detfile.py``), and ours
+runs on those images: the same boxes on both sides, no detector weights needed.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from ambientpose_desktop.core.params import TaskParams
     from ambientpose_desktop.pipeline.backends.alphapose_setup import AlphaPoseSetup
 
 
@@ -84,23 +88,36 @@ def _check_here(args: argparse.Namespace, options: dict[str, str]) -> int:
           f"config {setup.config.name}, checkpoint {setup.checkpoint.name}")
     if args.video is None:
         return 0
-    if setup.detector == OUR_DETECTOR:
-        print("error: AlphaPose's demo needs one of its own detectors to compare with: "
-              "add --opt detector=yolo (or yolox-x)", file=sys.stderr)
-        return 2
+    from ambientpose_desktop.core.params import TaskParams
+
     out = args.output or Path(tempfile.mkdtemp(prefix="alphapose-check-"))
-    theirs_s = _alphapose_demo(setup, args.video, out / "alphapose", args.device)
-    ours_s = _ours(options, args.video, out / "ours", args.device) if theirs_s else None
+    params = TaskParams(backend="alphapose", device=args.device, backend_options=options)
+    source, demo_input = args.video, ["--video", str(args.video.absolute())]
+    if setup.detector == OUR_DETECTOR:
+        from ambientpose_desktop.pipeline.backends.alphapose import device_name
+        from ambientpose_desktop.pipeline.backends.alphapose_detectors import boxes_device
+        from ambientpose_desktop.pipeline.backends.alphapose_detfile import write_detection_file
+
+        print("saving the frames and our model's boxes for AlphaPose's demo ...", flush=True)
+        source = out / "frames"
+        detections = write_detection_file(args.video, source, BackendConfig(
+            device=boxes_device(device_name(args.device)), conf=params.conf,
+            imgsz=params.imgsz))
+        demo_input = ["--detfile", str(detections)]
+    theirs_s = _alphapose_demo(setup, demo_input, out / "alphapose", args.device)
+    ours_s = _ours(params, source, out / "ours") if theirs_s else None
     if theirs_s is None or ours_s is None:
         return 1
     return _report(out, theirs_s, ours_s)
 
 
-def _alphapose_demo(setup: AlphaPoseSetup, video: Path, out: Path, device: str) -> float | None:
-    """Seconds AlphaPose's own demo took on ``video``, or None if it failed."""
+def _alphapose_demo(setup: AlphaPoseSetup, demo_input: list[str], out: Path,
+                    device: str) -> float | None:
+    """Seconds AlphaPose's own demo took on ``demo_input`` (its ``--video`` or ``--detfile``
+    argument), or None if it failed."""
     gpus = "-1" if device == "cpu" else device.removeprefix("cuda:").replace("auto", "0")
     cmd = [sys.executable, "scripts/demo_inference.py", "--cfg", str(setup.config),
-           "--checkpoint", str(setup.checkpoint), "--video", str(video.absolute()),
+           "--checkpoint", str(setup.checkpoint), *demo_input,
            "--outdir", str(out), "--detector", setup.detector, "--sp", "--gpus", gpus,
            "--detbatch", str(setup.det_batch), "--posebatch", str(setup.pose_batch)]
     if setup.flip:
@@ -112,16 +129,15 @@ def _alphapose_demo(setup: AlphaPoseSetup, video: Path, out: Path, device: str) 
     return _timed("AlphaPose's demo_inference.py", cmd, out, cwd=setup.home, env=env)
 
 
-def _ours(options: dict[str, str], video: Path, out: Path, device: str) -> float | None:
-    from ambientpose_desktop.core.params import TaskParams
+def _ours(params: TaskParams, source: Path, out: Path) -> float | None:
+    """Seconds our worker took on ``source`` (the video, or the folder of its frames)."""
     from ambientpose_desktop.runner.command import (
         detect_arguments,
         worker_environment,
         worker_program,
     )
 
-    params = TaskParams(backend="alphapose", device=device, backend_options=options)
-    cmd = worker_program(sys.executable) + detect_arguments("check", video, out, params)
+    cmd = worker_program(sys.executable) + detect_arguments("check", source, out, params)
     return _timed("ambientpose detect", cmd, out, env=worker_environment())
 
 

@@ -23,7 +23,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--output", "-o", type=Path, required=True, metavar="PATH",
                    help="file to write (a folder for frames-jpeg)")
     p.add_argument("--layer", choices=LAYER_NAMES, default=None,
-                   help="which results: the most processed one the task has by default")
+                   help="which results (default: the most processed the task has, e.g. "
+                        "edited after proofreading; 'linked' leaves the edits out)")
     p.add_argument("--coco-gt", type=Path, metavar="JSON", default=None,
                    help="coco of an image folder: take image_id from these COCO annotations "
                         "by file name (default: from COCO-style names such as "

@@ -11,10 +11,12 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ambientpose_desktop.core.edits import EditLog
 from ambientpose_desktop.core.errors import InputError
 from ambientpose_desktop.core.task_folder import TaskFolder
 
 if TYPE_CHECKING:  # NumPy stays out of `--help`, which lists the layers
+    from ambientpose_desktop.core.edit_session import EditSession
     from ambientpose_desktop.core.pose_table import PoseTable
     from ambientpose_desktop.core.summary import Summary
 
@@ -37,6 +39,8 @@ def available_layers(folder: Path) -> list[Layer]:
         found.append(Layer.RAW)
     if files.pose_table.is_file() or files.pose_json.is_file():
         found.append(Layer.LINKED)
+        if EditLog.load(files.edits).entries:  # after "Revert all edits" there are none
+            found.append(Layer.EDITED)
     if files.filtered_table.is_file():
         found.append(Layer.FILTERED)
     return found
@@ -88,4 +92,21 @@ def load_layer(folder: Path, summary: Summary, layer: str | Layer | None = None)
         return PoseTable.load(files.raw_table)
     if chosen == Layer.FILTERED:
         return PoseTable.load(files.filtered_table)
+    if chosen == Layer.EDITED:
+        return open_edits(folder, summary).table.to_table()
     return load_task_table(folder, summary)
+
+
+def open_edits(folder: Path, summary: Summary) -> EditSession:
+    """The edited layer to work on (viewer, ``ambientpose tracks``): the linked layer, read
+    for it alone, with the task's edit file replayed; the raw layer at hand for promoted
+    detections."""
+    from ambientpose_desktop.core.edit_session import EditSession
+    from ambientpose_desktop.core.pose_table import PoseTable, load_task_table
+
+    files = TaskFolder(folder)
+
+    def raw() -> PoseTable | None:
+        return PoseTable.load(files.raw_table) if files.raw_table.is_file() else None
+
+    return EditSession(files.edits, load_task_table(folder, summary), raw, owned=True)

@@ -19,6 +19,7 @@ import numpy as np
 from ambientpose_desktop.core.atomic import atomic_write_bytes
 from ambientpose_desktop.core.poses import FramePoses, Person
 from ambientpose_desktop.core.results import read_alphapose
+from ambientpose_desktop.core.row_buffer import RowBuffer
 from ambientpose_desktop.core.summary import Summary
 from ambientpose_desktop.core.task_folder import TaskFolder
 
@@ -151,17 +152,16 @@ class PoseTable:
 
 
 class PoseTableBuilder:
-    """Collects a run's people frame by frame into growing arrays (not one object per
-    person), so the worker's memory stays flat however long the video."""
+    """Collects a run's people frame by frame into growing arrays (``core.row_buffer``), so
+    the worker's memory grows by a few hundred bytes a person however long the video."""
 
-    def __init__(self, num_keypoints: int, capacity: int = 4096) -> None:
+    def __init__(self, num_keypoints: int) -> None:
         self._k = num_keypoints
-        self._rows = 0
-        self._counts: list[int] = []
-        self._keypoints = np.zeros((capacity, num_keypoints, 3), np.float32)
-        self._boxes = np.zeros((capacity, 4), np.float32)
-        self._scores = np.zeros(capacity, np.float32)
-        self._idx = np.zeros(capacity, np.int32)
+        self._counts = RowBuffer((), np.int64)
+        self._keypoints = RowBuffer((num_keypoints, 3), np.float32)
+        self._boxes = RowBuffer((4,), np.float32)
+        self._scores = RowBuffer((), np.float32)
+        self._idx = RowBuffer((), np.int32)
 
     @property
     def num_frames(self) -> int:
@@ -169,36 +169,24 @@ class PoseTableBuilder:
 
     @property
     def num_rows(self) -> int:
-        return self._rows
+        return len(self._scores)
 
     def add(self, persons: Sequence[Person]) -> None:
         """The people of the next frame (possibly none)."""
-        n = len(persons)
-        if self._rows + n > len(self._scores):
-            self._grow(self._rows + n)
-        for r, person in enumerate(persons, start=self._rows):
-            self._keypoints[r] = person.keypoints[: self._k]
-            self._boxes[r] = person.box
-            self._scores[r] = person.score
-            self._idx[r] = person.idx
-        self._rows += n
-        self._counts.append(n)
-
-    def _grow(self, needed: int) -> None:
-        size = max(needed, 2 * len(self._scores))
-        for name in ("_keypoints", "_boxes", "_scores", "_idx"):
-            old = getattr(self, name)
-            new = np.zeros((size, *old.shape[1:]), old.dtype)
-            new[: self._rows] = old[: self._rows]
-            setattr(self, name, new)
+        self._counts.append(len(persons))
+        if not persons:
+            return
+        self._keypoints.extend(np.stack([p.keypoints[: self._k] for p in persons]))
+        self._boxes.extend(np.asarray([p.box for p in persons], np.float32))
+        self._scores.extend(np.asarray([p.score for p in persons], np.float32))
+        self._idx.extend(np.asarray([p.idx for p in persons], np.int32))
 
     def build(self) -> PoseTable:
-        offsets = np.zeros(len(self._counts) + 1, np.int64)
-        np.cumsum(self._counts, out=offsets[1:])
-        rows = self._rows
-        return PoseTable(offsets=offsets, keypoints=self._keypoints[:rows].copy(),
-                         boxes=self._boxes[:rows].copy(), scores=self._scores[:rows].copy(),
-                         idx=self._idx[:rows].copy())
+        offsets = np.zeros(self.num_frames + 1, np.int64)
+        np.cumsum(self._counts.array(), out=offsets[1:])
+        return PoseTable(offsets=offsets, keypoints=self._keypoints.array(),
+                         boxes=self._boxes.array(), scores=self._scores.array(),
+                         idx=self._idx.array())
 
 
 def load_task_table(task_dir: Path, summary: Summary) -> PoseTable:

@@ -19,6 +19,7 @@ import numpy as np
 
 from ambientpose_desktop.core.keypoints import KeypointFormat
 from ambientpose_desktop.core.poses import Person
+from ambientpose_desktop.core.row_buffer import RowBuffer
 
 HUE_BINS = 8
 GREY_BINS = 4
@@ -176,17 +177,17 @@ class AppearanceSink:
 
     def __init__(self, fmt: KeypointFormat) -> None:
         self._sampler = Sampler(fmt)
-        self._frames: list[np.ndarray] = []
-        self.rows = 0
+        self._rows = RowBuffer((DESCRIPTOR_SIZE,), np.float16)
+
+    @property
+    def rows(self) -> int:
+        return len(self._rows)
 
     def add(self, item) -> None:
         """``item`` is a ``pipeline.frame_stages.FrameResult`` (its image and people)."""
-        descriptors = describe(item.image, item.persons, self._sampler).astype(np.float16)
-        self._frames.append(descriptors)
-        self.rows += len(descriptors)
+        if item.persons:
+            self._rows.extend(describe(item.image, item.persons, self._sampler))
 
     def build(self) -> np.ndarray:
         """(rows, DESCRIPTOR_SIZE) float16."""
-        if not self._frames:
-            return np.zeros((0, DESCRIPTOR_SIZE), np.float16)
-        return np.concatenate(self._frames)
+        return self._rows.array()

@@ -75,8 +75,9 @@ Writer = Callable[[PoseTable, Summary, ExportRun], None]
 def export_task(task_dir: Path, fmt: str, output: Path, *, layer: str | Layer | None = None,
                 overwrite: bool = False, progress: Progress | None = None,
                 cancel: threading.Event | None = None, coco_gt: Path | None = None) -> Path:
-    """Write the results of ``task_dir`` (in ``layer``, default the most processed) as ``fmt``
-    to ``output``; returns ``output``. ``coco_gt``: COCO annotations whose ``file_name``s give
+    """Write the results of ``task_dir`` (in ``layer``, ``core.layers``; default the most
+    processed, e.g. the edited results after proofreading) as ``fmt`` to ``output``; returns
+    ``output``. ``coco_gt``: COCO annotations whose ``file_name``s give
     an image folder's ``image_id``s (``coco`` only)."""
     if fmt not in EXPORT_FORMATS:
         raise InputError(f"unknown export format {fmt!r}; choose from {', '.join(EXPORT_FORMATS)}")

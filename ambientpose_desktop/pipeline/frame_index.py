@@ -30,6 +30,13 @@ class FrameIndex:
     def keyframe_before(self, index: int) -> int:
         return self.keyframes[max(bisect.bisect_right(self.keyframes, index) - 1, 0)]
 
+    @property
+    def longest_gop(self) -> int:
+        """Most frames from one keyframe to the next (or to the end): the longest decode a
+        seek can need."""
+        bounds = (*self.keyframes, len(self.pts))
+        return max(b - a for a, b in zip(bounds, bounds[1:], strict=False))
+
     def seconds(self, index: int) -> float:
         return (self.pts[index] - self.pts[0]) * self.time_base
 
@@ -82,7 +89,7 @@ def save_decoded_index(source, folder: Path, frames: int) -> list[str]:
     """Save the index of a ``VideoSource`` that decoded the whole video (``frames`` frames);
     returns the file name, or [] when its frames lack timestamps or it stopped early."""
     pts = getattr(source, "decoded_pts", None)
-    if not pts or len(pts) != frames or None in pts or not source.time_base:
+    if not pts or len(pts) != frames or source.pts_missing or not source.time_base:
         return []
     FrameIndex.from_frames(pts, source.decoded_keyframe, source.time_base).save(
         folder / FRAME_INDEX, source.path)

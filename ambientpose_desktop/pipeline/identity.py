@@ -50,9 +50,8 @@ class IdentityLayers:
     relink_s: float
 
     def save(self, folder: TaskFolder, image_names: list[str] | None) -> list[str]:
-        """Write the raw layer, then the linked one (JSON, then table); the names written.
-        The table goes last: ``load_task_table`` takes a table older than the JSON for stale
-        and rebuilds it from the JSON's rounded numbers."""
+        """Write the raw layer, then the linked one (JSON, then the table: a table older than
+        its JSON is taken for stale and made again from it); the names written."""
         self.raw.save(folder.raw_table)
         write_alphapose(folder.pose_json, self.linked.frames(), image_names)
         self.linked.save(folder.pose_table)

@@ -8,6 +8,7 @@ each frame's presentation time, so variable frame rate survives into the results
 from __future__ import annotations
 
 import os
+from array import array
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -59,10 +60,13 @@ class VideoSource:
         demuxer = self._container.format.name
         self.is_image = demuxer.startswith("image2") or demuxer.endswith("_pipe")
         self.info = self._read_info()
-        # What each decoded frame was, for the viewer's frame index (pipeline/frame_index.py).
+        # What each decoded frame was, for the viewer's frame index (pipeline/frame_index.py),
+        # in 9 bytes a frame (lists of Python ints took 44): a long video must not grow the
+        # worker. ``pts_missing``: a frame came without a timestamp (no index then).
         self.time_base = float(self._stream.time_base or 0)
-        self.decoded_pts: list[int | None] = []
-        self.decoded_keyframe: list[bool] = []
+        self.decoded_pts = array("q")
+        self.decoded_keyframe = bytearray()
+        self.pts_missing = False
 
     def _read_info(self) -> SourceInfo:
         stream = self._stream
@@ -91,7 +95,8 @@ class VideoSource:
             for frame in self._container.decode(self._stream):
                 t = float(frame.time) if frame.time is not None else index / (self.info.fps or 1)
                 first = t if first is None else first
-                self.decoded_pts.append(frame.pts)
+                self.pts_missing |= frame.pts is None
+                self.decoded_pts.append(frame.pts or 0)
                 self.decoded_keyframe.append(bool(frame.key_frame))
                 yield index, t - first, frame.to_ndarray(format="rgb24")
                 index += 1

@@ -16,6 +16,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -74,7 +75,7 @@ class _Sinks:
     def __init__(self, job: DetectJob, info: SourceInfo, fmt) -> None:
         self.table = PoseTableBuilder(fmt.num_keypoints)
         self.appearance = AppearanceSink(fmt)
-        self.timestamps: list[float] = []
+        self.timestamps = array("d")  # seconds of each frame (8 bytes, not a float object)
         self.proxy = None
         if job.scrub_proxy and info.kind == "video":
             from ambientpose_desktop.pipeline.scrub_proxy import ScrubProxyWriter
@@ -84,7 +85,7 @@ class _Sinks:
     def add(self, item: FrameResult) -> None:
         self.table.add(item.persons)
         self.appearance.add(item)
-        self.timestamps.append(round(item.timestamp, 6))
+        self.timestamps.append(item.timestamp)
         if self.proxy is not None:
             self.proxy.add(item.image)
 
@@ -198,7 +199,7 @@ def run(job: DetectJob, sink: EventSink, stop: threading.Event) -> Summary:
             from ambientpose_desktop.pipeline.frame_index import save_decoded_index
 
             outputs += save_decoded_index(source, job.output, frames)
-    info.timestamps = sinks.timestamps
+    info.timestamps = [round(t, 6) for t in sinks.timestamps]
     if frames > 1 and info.kind == "video":
         info.duration_s = round(info.timestamps[-1] + 1.0 / (info.fps or 1.0), 6)
     timings["elapsed_s"] = time.perf_counter() - t0

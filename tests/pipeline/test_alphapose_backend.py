@@ -294,3 +294,15 @@ def test_frames_without_people_stay_empty(double, checkpoint):
     backend.load()
     assert [len(p) for p in backend.infer(FRAMES)] == [0, 2, 0]
     assert backend.infer(FRAMES[:1]) == [[]]
+
+
+def test_our_boxes_run_on_the_cpu_when_onnxruntime_has_no_cuda():
+    """AlphaPose on a GPU with a CPU-only onnxruntime (the usual AlphaPose environment) must
+    not fail for the boxes' sake: they are found on the CPU."""
+    import onnxruntime
+
+    from ambientpose_desktop.pipeline.backends.alphapose_detectors import boxes_device
+
+    has_cuda = "CUDAExecutionProvider" in onnxruntime.get_available_providers()
+    assert boxes_device("cuda:0") == ("cuda:0" if has_cuda else "cpu")
+    assert boxes_device("cpu") == "cpu"

@@ -177,12 +177,15 @@ def test_filter_cli_writes_a_layer_of_its_own(task):
 
 def test_edits_after_filtering_make_the_filtered_layer_stale(task):
     assert _cli("filter", task).returncode == 0
-    (task / "edits.json").write_text('{"version": 1, "operations": []}')
-    assert default_layer(task) == Layer.LINKED  # what the edits are on top of, not stale data
+    track = int(PoseTable.load(task / "pose.npz").idx[0])
+    proc = _cli("tracks", task, "--rename", track, "walker")  # a proofreading edit
+    assert proc.returncode == 0, proc.stderr
+    assert default_layer(task) == Layer.EDITED  # the edits, not the outdated filtered layer
     proc = _cli("export", task, "-f", "csv", "--layer", "filtered", "-o", task / "f.csv")
     assert proc.returncode == 2 and "out of date" in proc.stderr
     assert _cli("filter", task).returncode == 0
-    assert read_record(task / "pose_filtered.npz").edits_sha256 is not None
+    record = read_record(task / "pose_filtered.npz")
+    assert record.source_layer == "edited" and record.edits_sha256 is not None
     assert default_layer(task) == Layer.FILTERED
 
 

@@ -49,3 +49,20 @@ def test_wrong_index_is_rebuilt_and_frames_stay_exact(long_gop_video, tmp_path):
     assert hashlib.sha1(image.tobytes()).digest() == hashlib.sha1(
         decode_at(video, 120).tobytes()).digest()
     assert FrameIndex.load(tmp_path / FRAME_INDEX, video) == good  # saved again, corrected
+
+
+def test_decoding_keeps_its_index_bookkeeping_compact(media):
+    """What the worker keeps per frame for the index stays a few bytes (lists of Python ints
+    took 44): a long video must not grow the worker."""
+    import sys
+
+    from ambientpose_desktop.pipeline.video import VideoSource
+
+    source = VideoSource(media("videos/openpose_video.avi"))
+    try:
+        frames = sum(1 for _ in source.frames())
+    finally:
+        source.close()
+    kept = sys.getsizeof(source.decoded_pts) + sys.getsizeof(source.decoded_keyframe)
+    assert frames == 205 and not source.pts_missing
+    assert kept < 10 * frames + 256

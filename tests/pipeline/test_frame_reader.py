@@ -79,3 +79,41 @@ def test_target_skipped_while_catching_up_is_decoded_again(long_gop_video, monke
         for i in (101, 39, 38, 37):  # backwards: every one is a seek
             assert _digest(reader.frame(i)) == expected[i]
         assert reader.stats["seeks"] > 4  # at least one target was skipped and redone
+
+
+def test_fill_decodes_a_range_exactly_and_keeps_no_passing_frames(long_gop_video):
+    expected = _hashes(long_gop_video)
+    with FrameReader(long_gop_video) as reader:
+        reader.fill(200, 223)
+        assert all(reader.cached(i) for i in range(200, 224))
+        assert not reader.cached(100)  # passed on the way from the keyframe, not kept
+        for i in range(223, 199, -1):
+            assert _digest(reader.frame(i)) == expected[i], f"frame {i}"
+        hits = reader.stats["hits"]
+        assert hits >= 24 and reader.stats["seeks"] == 1  # every frame from the cache
+        reader.fill(248, 252)  # across a keyframe
+        for i in range(248, 253):
+            assert reader.cached(i) and _digest(reader.frame(i)) == expected[i]
+
+
+def test_interrupted_decode_keeps_its_place(long_gop_video):
+    from ambientpose_desktop.pipeline.frame_reader import DecodeInterrupted
+
+    expected = _hashes(long_gop_video)
+    with FrameReader(long_gop_video) as reader:
+        calls = []
+
+        def after_40_frames() -> bool:
+            calls.append(1)
+            return len(calls) > 40
+
+        with pytest.raises(DecodeInterrupted):
+            reader.frame(240, interrupt=after_40_frames)
+        assert not reader.cached(240)
+        seeks = reader.stats["seeks"]
+        # a later frame of the same GOP goes on from where the decoder stopped
+        assert reader.cost(180) < 180
+        assert _digest(reader.frame(180)) == expected[180]
+        assert reader.stats["seeks"] == seeks
+        assert _digest(reader.frame(240)) == expected[240]
+        assert _digest(reader.frame(30)) == expected[30]  # behind it: a seek, still exact

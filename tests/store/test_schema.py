@@ -25,7 +25,6 @@ from pathlib import Path
 import pytest
 
 from ambientpose_desktop.core.errors import NewerDatabase
-from ambientpose_desktop.core.params import TaskParams
 from ambientpose_desktop.core.tasks import TaskStatus
 from ambientpose_desktop.store import make_engine
 from ambientpose_desktop.store.repository import TaskRepository
@@ -33,7 +32,11 @@ from ambientpose_desktop.store.schema import SCHEMA_VERSION
 from tests.pipeline.worker_helpers import worker_env
 
 OLD_DATABASE = Path(__file__).parent / "data" / "tasks-v0.sqlite3"
-PARAMS = TaskParams().to_dict()
+# The parameters as release 0.1.0 stored them: a literal, so new parameters added since (which
+# rows of old databases lack) do not change what is expected of the file.
+PARAMS = {"backend": "embedded", "device": "auto", "conf": 0.25, "imgsz": 640,
+          "max_frames": None, "overlay_video": False, "frames_jpeg": False,
+          "backend_options": {}}
 
 
 def _id(n: int) -> str:

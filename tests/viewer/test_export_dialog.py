@@ -53,3 +53,27 @@ def test_failure_is_one_line(qtbot, processed_task, tmp_path):
     with qtbot.waitSignal(dialog.ended, timeout=30000):
         dialog.start()
     assert "does not exist" in dialog.status.text() and "\n" not in dialog.status.text()
+
+
+def test_the_edited_results_by_default_or_the_linked_ones(qtbot, task_copy, tmp_path):
+    import json
+
+    from ambientpose_desktop.core import edits
+    from ambientpose_desktop.core.layers import open_edits
+
+    session = open_edits(task_copy, Summary.read(task_copy / "summary.json"))
+    deleted = session.table.identities()[0]
+    session.apply(edits.DeleteIdentity(deleted))
+    dialog = _dialog(qtbot, task_copy, "alphapose", tmp_path / "edited.json")
+    assert [dialog.layer_box.itemData(i) for i in range(dialog.layer_box.count())] == [
+        "edited", "linked", "raw"]  # the most processed first: the default
+    with qtbot.waitSignal(dialog.ended, timeout=30000):
+        dialog.start()
+    dialog.layer_box.setCurrentIndex(1)
+    dialog.path_edit.setText(str(tmp_path / "linked.json"))
+    with qtbot.waitSignal(dialog.ended, timeout=30000):
+        dialog.start()
+    linked = json.loads((tmp_path / "linked.json").read_text())
+    assert linked == json.loads((task_copy / "pose.json").read_text())
+    edited = json.loads((tmp_path / "edited.json").read_text())
+    assert edited == [e for e in linked if e["idx"] != deleted] != linked

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
 
-from ambientpose_desktop.gui.viewer import ViewerWindow
 from ambientpose_desktop.gui.viewer.timeline import timecode
+from tests.viewer.driving import linked_of
 
 
 def _qimage_digest(image) -> str:
@@ -20,16 +20,6 @@ def _qimage_digest(image) -> str:
     width, height = image.width(), image.height()
     data = np.frombuffer(image.constBits(), np.uint8).reshape(height, image.bytesPerLine())
     return hashlib.sha1(np.ascontiguousarray(data[:, : width * 3]).tobytes()).hexdigest()
-
-
-@pytest.fixture
-def viewer(qtbot, processed_task):
-    window = ViewerWindow(processed_task, synchronous=True)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    yield window
-    window.close()
 
 
 def test_seek_shows_exactly_the_frame_asked_for(viewer):
@@ -80,7 +70,7 @@ def _changes(table, hidden=frozenset()) -> list[int]:
 
 
 def test_jump_to_change_in_visible_people(viewer, qtbot):
-    changes = _changes(viewer.task.table)
+    changes = _changes(linked_of(viewer))
     assert 60 in changes and len(changes) >= 3  # people come and go; nobody after frame 59
     visited = []
     while viewer.state.frame < 204:
@@ -101,7 +91,7 @@ def test_jump_to_change_in_visible_people(viewer, qtbot):
 def _expected_counts(window, frame):
     """What should be drawn at ``frame`` with the window's options, from the results."""
     options, fmt = window.state.options, window.task.fmt
-    people = [p for p in window.task.table.persons(frame) if p.idx not in options.hidden]
+    people = [p for p in linked_of(window).persons(frame) if p.idx not in options.hidden]
     ok = [p.keypoints[:, 2] >= options.threshold for p in people]
     return {
         "people": len(people), "boxes": len(people),
@@ -119,7 +109,7 @@ def _drawn(window):
 
 
 def test_toggles_threshold_and_people_change_what_is_drawn(viewer):
-    table = viewer.task.table
+    table = linked_of(viewer)
     frame = max(range(table.num_frames), key=table.count)  # the busiest frame
     viewer.state.seek(frame)
     full = _drawn(viewer)
@@ -149,7 +139,7 @@ def test_toggles_threshold_and_people_change_what_is_drawn(viewer):
 
 
 def test_hover_names_the_keypoint(viewer):
-    table = viewer.task.table
+    table = linked_of(viewer)
     viewer.state.seek(10)
     person = max(viewer.canvas.persons, key=lambda p: p.box[2] * p.box[3])  # the nearest one
     k = int(person.keypoints[:, 2].argmax())
@@ -173,7 +163,7 @@ def test_plots_follow_and_seek(viewer, qtbot):
     qtbot.waitUntil(lambda: viewer.state.frame == 17, timeout=2000)
     assert viewer.canvas.image_index == 17
     viewer.plots.keypoint_box.setCurrentIndex(9)  # left_wrist
-    table = viewer.task.table
+    table = linked_of(viewer)
     curve = viewer.plots.curves["positions"][0]  # x of the first track
     frames, xs = curve.getData()
     for frame, x in zip(frames.astype(int), xs, strict=True):
@@ -237,5 +227,4 @@ def test_show_viewer_opens_or_says_why_not(qtbot, processed_task, tmp_path, monk
     assert said == [f"{tmp_path} has no results to show (summary.json is missing)"]
     window = show_viewer(processed_task)
     qtbot.addWidget(window)
-    assert window.isVisible() and window.state.frame_count == 205
-    window.close()
+    assert window.isVisible() and window.state.frame_count == 205  # qtbot closes it

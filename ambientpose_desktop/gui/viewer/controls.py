@@ -1,9 +1,12 @@
-"""Overlay toggles, confidence threshold and the list of people, all writing ``ViewerState``."""
+"""Overlay toggles, confidence threshold and the list of people, all writing ``ViewerState``.
+
+The list shows the edited identities with their names; ticking hides or shows a person,
+clicking one selects them (Shift+click marks the other one of a merge or swap)."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
     QGroupBox,
@@ -16,8 +19,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ambientpose_desktop.core.edited_table import EditedTable
 from ambientpose_desktop.core.palette import track_color
-from ambientpose_desktop.gui.viewer.state import ViewerState
+from ambientpose_desktop.gui.viewer.state import Selection, ViewerState
 
 TOGGLES = (("skeleton", "Skeleton"), ("keypoints", "Keypoints"), ("boxes", "Boxes"),
            ("labels", "ID labels"))
@@ -30,9 +34,9 @@ def _swatch(track: int) -> QIcon:
 
 
 class OverlayControls(QWidget):
-    def __init__(self, state: ViewerState, tracks: list[int], parent=None) -> None:
+    def __init__(self, state: ViewerState, table: EditedTable, parent=None) -> None:
         super().__init__(parent)
-        self._state = state
+        self._state, self._table = state, table
         options = state.options
         self.toggles: dict[str, QCheckBox] = {}
         shown = QGroupBox("Show")
@@ -55,25 +59,59 @@ class OverlayControls(QWidget):
         shown_layout.addLayout(row)
         self.people = QListWidget()
         self.people.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        for track in tracks:
-            item = QListWidgetItem(_swatch(track), f"Person #{track}" if track >= 0
-                                   else "Untracked")
-            item.setData(Qt.ItemDataRole.UserRole, track)
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Checked)
-            self.people.addItem(item)
         self.people.itemChanged.connect(self._person_toggled)
-        people_box = QGroupBox(f"People ({len(tracks)})")
-        QVBoxLayout(people_box).addWidget(self.people)
+        self.people.itemClicked.connect(self._person_clicked)
+        self.people_box = QGroupBox()
+        QVBoxLayout(self.people_box).addWidget(self.people)
+        self.refresh()
+        state.selectionChanged.connect(self._show_selection)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(shown)
-        layout.addWidget(people_box, 1)
+        layout.addWidget(self.people_box, 1)
         self._threshold_changed(self.threshold.value())
 
     def _threshold_changed(self, value: int) -> None:
         self.threshold_label.setText(f"{value / 100:.2f}")
         self._state.set_options(threshold=value / 100)
+
+    def set_table(self, table: EditedTable) -> None:
+        self._table = table
+        self.refresh()
+
+    def refresh(self) -> None:
+        """List the identities as the results now have them (after an edit)."""
+        hidden = self._state.options.hidden
+        identities = self._table.identities()
+        self.people.blockSignals(True)
+        self.people.clear()
+        for identity in identities:
+            label = self._table.label(identity)
+            item = QListWidgetItem(_swatch(identity), label[0].upper() + label[1:])
+            item.setData(Qt.ItemDataRole.UserRole, identity)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Unchecked if identity in hidden
+                               else Qt.CheckState.Checked)
+            self.people.addItem(item)
+        self.people.blockSignals(False)
+        self.people_box.setTitle(f"People ({len(identities)})")
+        self._show_selection(self._state.selection)
+
+    def item_of(self, identity: int) -> QListWidgetItem | None:
+        for row in range(self.people.count()):
+            if self.people.item(row).data(Qt.ItemDataRole.UserRole) == identity:
+                return self.people.item(row)
+        return None
+
+    def _show_selection(self, selection: Selection) -> None:
+        item = None if selection.identity is None else self.item_of(selection.identity)
+        self.people.setCurrentItem(item)
+        if item is None:
+            self.people.clearSelection()
+
+    def _person_clicked(self, item: QListWidgetItem) -> None:
+        shift = bool(QGuiApplication.keyboardModifiers() & Qt.KeyboardModifier.ShiftModifier)
+        self._state.select(int(item.data(Qt.ItemDataRole.UserRole)), other=shift)
 
     def _person_toggled(self, item: QListWidgetItem) -> None:
         self._state.set_track_visible(int(item.data(Qt.ItemDataRole.UserRole)),

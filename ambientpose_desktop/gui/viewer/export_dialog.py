@@ -26,8 +26,16 @@ from PySide6.QtWidgets import (
 )
 
 from ambientpose_desktop.core.errors import AmbientPoseError
+from ambientpose_desktop.core.layers import available_layers
 from ambientpose_desktop.pipeline.export import ExportCanceled, export_task
 from ambientpose_desktop.pipeline.export_formats import DEFAULT_NAMES, EXPORT_FORMATS, TITLES
+
+LAYER_TITLES = {
+    "edited": "as proofread (with the edits)",
+    "linked": "as tracked (without the edits)",
+    "raw": "raw (every detection, before re-linking)",
+    "filtered": "filtered (gaps filled, smoothed)",
+}
 
 
 class ExportJob(QObject):
@@ -38,10 +46,11 @@ class ExportJob(QObject):
     failed = Signal(str)
     canceled = Signal()
 
-    def __init__(self, task_dir: Path, fmt: str, output: Path, overwrite: bool) -> None:
+    def __init__(self, task_dir: Path, fmt: str, output: Path, overwrite: bool,
+                 layer: str | None = None) -> None:
         super().__init__()
         self.cancel_event = threading.Event()
-        self._args = (task_dir, fmt, output, overwrite)
+        self._args = (task_dir, fmt, output, overwrite, layer)
         self._thread = threading.Thread(target=self._run, name="export", daemon=True)
 
     def start(self) -> None:
@@ -51,10 +60,10 @@ class ExportJob(QObject):
         self.cancel_event.set()
 
     def _run(self) -> None:
-        task_dir, fmt, output, overwrite = self._args
+        task_dir, fmt, output, overwrite, layer = self._args
         try:
             export_task(task_dir, fmt, output, overwrite=overwrite,
-                        progress=self.progressed.emit, cancel=self.cancel_event)
+                        progress=self.progressed.emit, cancel=self.cancel_event, layer=layer)
         except ExportCanceled:
             self.canceled.emit()
         except AmbientPoseError as exc:
@@ -76,6 +85,9 @@ class ExportDialog(QDialog):
         self.format_box = QComboBox()
         for fmt in EXPORT_FORMATS:
             self.format_box.addItem(TITLES[fmt], fmt)
+        self.layer_box = QComboBox()  # the most processed results first: the default
+        for layer in reversed(available_layers(self.task_dir)):
+            self.layer_box.addItem(LAYER_TITLES.get(layer.value, layer.value), layer.value)
         self.path_edit = QLineEdit()
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse)
@@ -93,6 +105,7 @@ class ExportDialog(QDialog):
         self.buttons.rejected.connect(self._cancel_or_close)
         form = QFormLayout()
         form.addRow("Format", self.format_box)
+        form.addRow("Results", self.layer_box)
         form.addRow("Save to", path_row)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
@@ -135,7 +148,8 @@ class ExportDialog(QDialog):
         overwrite = output.exists()
         if overwrite and not self.confirm_overwrite(output):
             return
-        self.job = ExportJob(self.task_dir, self.fmt, output, overwrite)
+        self.job = ExportJob(self.task_dir, self.fmt, output, overwrite,
+                             self.layer_box.currentData())
         self.job.progressed.connect(self._progressed)
         self.job.done.connect(lambda path: self._finished(f"Saved {path}"))
         self.job.failed.connect(self._finished)

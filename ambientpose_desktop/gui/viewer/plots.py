@@ -1,18 +1,34 @@
 """Plots over time under the video (pyqtgraph): per-track mean keypoint confidence, and x/y of
-a chosen keypoint. Both mark the current frame; clicking one seeks there."""
+a chosen keypoint, of the edited results. Both mark the current frame; clicking one seeks
+there. After an edit only the curves of the identities it changed are drawn again.
+
+Making a curve costs pyqtgraph a few milliseconds, and an hour with dozens of identities has
+a hundred and more: the window shows its first frame, then the curves fill in a few
+identities per turn of the event loop (``fill_in``; at once with ``synchronous``, for tests)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGraphicsItem,
+    QHBoxLayout,
+    QLabel,
+    QVBoxLayout,
+    QWidget,
+)
 
+from ambientpose_desktop.core.edited_table import EditedTable
 from ambientpose_desktop.core.keypoints import KeypointFormat
 from ambientpose_desktop.core.palette import track_color
-from ambientpose_desktop.core.pose_series import keypoint_xy, mean_confidence, track_ids
-from ambientpose_desktop.core.pose_table import PoseTable
+from ambientpose_desktop.core.pose_series import keypoint_xy, mean_confidence
 from ambientpose_desktop.gui.viewer.state import OverlayOptions, ViewerState
+
+FILL_BATCH = 3  # identities whose curves are made per turn of the event loop at open
 
 
 def _span(frames: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -27,22 +43,22 @@ def _span(frames: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 
 class PosePlots(QWidget):
-    def __init__(self, state: ViewerState, table: PoseTable, fmt: KeypointFormat,
-                 parent=None) -> None:
+    def __init__(self, state: ViewerState, table: EditedTable, fmt: KeypointFormat,
+                 synchronous: bool = False, parent=None) -> None:
         super().__init__(parent)
         pg.setConfigOptions(antialias=True, background=(24, 24, 28), foreground=(200, 200, 200))
         self._state, self._table, self._fmt = state, table, fmt
-        self._tracks = track_ids(table)
         self.keypoint_box = QComboBox()
         self.keypoint_box.addItems(fmt.names[: table.num_keypoints])
         self.keypoint_box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.keypoint_box.currentIndexChanged.connect(self._plot_positions)
+        self.keypoint_box.currentIndexChanged.connect(lambda _: self.refresh(positions=True))
         self.confidence = self._plot("Mean keypoint confidence per track", "score")
         self.confidence.setYRange(0, 1)
         self.positions = self._plot("x (solid) and y (dashed) of the chosen keypoint", "px")
         self.positions.getViewBox().invertY(False)
         self.markers = [self._marker(p) for p in (self.confidence, self.positions)]
         self.curves: dict[str, list[pg.PlotDataItem]] = {"confidence": [], "positions": []}
+        self._items: dict[tuple[str, int, bool], pg.PlotDataItem] = {}  # (plot, id, dashed)
         picker = QHBoxLayout()
         picker.addWidget(QLabel("Keypoint:"))
         picker.addWidget(self.keypoint_box)
@@ -54,8 +70,8 @@ class PosePlots(QWidget):
         row.addWidget(self.confidence)
         row.addWidget(self.positions)
         layout.addLayout(row)
-        self._plot_confidence()
-        self._plot_positions()
+        if synchronous:
+            self.refresh()
         state.frameChanged.connect(self._mark)
         state.optionsChanged.connect(self._apply_hidden)
 
@@ -84,27 +100,64 @@ class PosePlots(QWidget):
         # width 1 (cosmetic): wider antialiased pens make Qt stroke long curves 100x slower
         return pg.mkPen(track_color(track), width=1, style=style)
 
-    def _plot_confidence(self) -> None:
-        for track in self._tracks:
-            frames, values = mean_confidence(self._table, track)
-            curve = self.confidence.plot(*_span(frames, values), pen=self._pen(track),
-                                         connect="finite", name=f"#{track}")
-            curve.track = track
-            self.curves["confidence"].append(curve)
+    @property
+    def filled(self) -> bool:
+        """Every identity has its curves (the fill at open is done)."""
+        return {k[1] for k in self._items} == set(self._table.identities())
 
-    def _plot_positions(self) -> None:
-        for curve in self.curves["positions"]:
-            self.positions.removeItem(curve)
-        self.curves["positions"] = []
+    def fill_in(self) -> None:
+        """Make the curves a few identities at a time, between the window's other events
+        (the window calls this once its first frame is shown)."""
+        self._fill(self._table, self._table.identities())
+
+    def _fill(self, table: EditedTable, identities: list[int]) -> None:
+        if table is not self._table or not identities:
+            return  # the results were read again meanwhile: set_table drew them all
+        self.refresh(identities[:FILL_BATCH])
+        QTimer.singleShot(0, lambda: self._fill(table, identities[FILL_BATCH:]))
+
+    def set_table(self, table: EditedTable) -> None:
+        self._table = table
+        self.refresh()
+
+    def refresh(self, changed: Iterable[int] | None = None, positions: bool = False) -> None:
+        """Draw again the curves of the ``changed`` identities (None: all), or with
+        ``positions`` only the positions of everyone, for another keypoint. Curves that stay
+        get new data; only those of new identities are added, of gone ones removed."""
+        present = set(self._table.identities())
+        for key in [k for k in self._items if k[1] not in present]:
+            (self.confidence if key[0] == "confidence" else self.positions).removeItem(
+                self._items.pop(key))
         keypoint = max(self.keypoint_box.currentIndex(), 0)
-        for track in self._tracks:
+        redo = present if changed is None or positions else present & set(changed)
+        # ranges are fitted once at the end: fitting after each curve made adding n curves
+        # cost n² curve updates
+        self.positions.getViewBox().disableAutoRange()
+        for track in sorted(redo):
+            if not positions:
+                self._show("confidence", track, *mean_confidence(self._table, track))
             frames, xs, ys = keypoint_xy(self._table, track, keypoint)
-            for values, dashed in ((xs, False), (ys, True)):
-                curve = self.positions.plot(*_span(frames, values),
-                                            pen=self._pen(track, dashed), connect="finite")
-                curve.track = track
-                self.curves["positions"].append(curve)
+            self._show("positions", track, frames, xs)
+            self._show("positions", track, frames, ys, dashed=True)
+        self.positions.getViewBox().enableAutoRange(axis=pg.ViewBox.YAxis)
+        for name in self.curves:
+            self.curves[name] = [self._items[k] for k in sorted(self._items) if k[0] == name]
         self._apply_hidden(self._state.options)
+
+    def _show(self, name: str, track: int, frames: np.ndarray, values: np.ndarray,
+              dashed: bool = False) -> None:
+        key = (name, track, dashed)
+        if key in self._items:
+            self._items[key].setData(*_span(frames, values))
+            return
+        plot = self.confidence if name == "confidence" else self.positions
+        curve = plot.plot(*_span(frames, values), pen=self._pen(track, dashed),
+                          connect="finite")
+        # painted from a cache while unchanged: an edit, or the frame marker moving, then
+        # repaints only the curves that changed, not dozens of hour-long ones
+        curve.curve.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        curve.track = track
+        self._items[key] = curve
 
     def _apply_hidden(self, options: OverlayOptions) -> None:
         for curves in self.curves.values():

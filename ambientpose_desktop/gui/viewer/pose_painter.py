@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
 
 from ambientpose_desktop.core.keypoints import KeypointFormat
 from ambientpose_desktop.core.palette import track_color
 from ambientpose_desktop.core.poses import Person
-from ambientpose_desktop.gui.viewer.state import OverlayOptions
+from ambientpose_desktop.gui.viewer.state import OverlayOptions, Selection
+
+NOBODY = Selection()
 
 
 @dataclass
@@ -38,9 +41,11 @@ def visible_people(persons: list[Person], options: OverlayOptions) -> list[Perso
 
 
 def paint_poses(painter: QPainter, persons: list[Person], fmt: KeypointFormat,
-                options: OverlayOptions, scale: float) -> DrawCounts:
+                options: OverlayOptions, scale: float,
+                selection: Selection = NOBODY) -> DrawCounts:
     """Draw ``persons`` in image coordinates; ``scale`` (screen px per image px) keeps line
-    widths constant on screen whatever the zoom."""
+    widths constant on screen whatever the zoom. The selected person gets a white frame, the
+    other one of a merge or swap a dashed white one."""
     counts = DrawCounts()
     width = 2.0 / scale
     radius = 3.5 / scale
@@ -51,6 +56,13 @@ def paint_poses(painter: QPainter, persons: list[Person], fmt: KeypointFormat,
         # plain floats: PySide6 mishandles NumPy scalars passed to QPointF (refcount crash)
         kp = person.keypoints.tolist()
         ok = (person.keypoints[:, 2] >= options.threshold).tolist()
+        if person.idx in (selection.identity, selection.other):
+            style = (Qt.PenStyle.SolidLine if person.idx == selection.identity
+                     else Qt.PenStyle.DashLine)
+            painter.setPen(QPen(QColor(255, 255, 255), width * 2, style))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            pad = 4 / scale
+            painter.drawRect(QRectF(*person.box).adjusted(-pad, -pad, pad, pad))
         if options.boxes:
             painter.setPen(QPen(color, width, Qt.PenStyle.DashLine))
             painter.setBrush(Qt.BrushStyle.NoBrush)
@@ -102,3 +114,36 @@ def keypoint_at(persons: list[Person], options: OverlayOptions, x: float, y: flo
         if d2[k] <= radius * radius and (best is None or d2[k] < best[0]):
             best = (float(d2[k]), person, k)
     return None if best is None else (best[1], best[2])
+
+
+def _segment_distance(px: float, py: float, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Distances from point (px, py) to the segments ``a[i]``–``b[i]`` ((n, 2) arrays)."""
+    ab = b - a
+    t = np.clip(((px - a[:, 0]) * ab[:, 0] + (py - a[:, 1]) * ab[:, 1])
+                / np.maximum((ab ** 2).sum(axis=1), 1e-9), 0, 1)
+    return np.hypot(a[:, 0] + t * ab[:, 0] - px, a[:, 1] + t * ab[:, 1] - py)
+
+
+def person_at(persons: list[Person], fmt: KeypointFormat, options: OverlayOptions, x: float,
+              y: float, radius: float) -> Person | None:
+    """The person drawn at image point (x, y): the one whose keypoint or bone is nearest
+    within ``radius``, else the smallest box around the point."""
+    shown = visible_people(persons, options)
+    best: tuple[float, Person] | None = None
+    edges = np.asarray(fmt.skeleton, np.int64).reshape(-1, 2)
+    for person in shown:
+        kp = person.keypoints
+        ok = kp[:, 2] >= options.threshold
+        near = np.hypot(kp[ok, 0] - x, kp[ok, 1] - y)
+        usable = edges[(edges < len(kp)).all(axis=1)]
+        usable = usable[ok[usable[:, 0]] & ok[usable[:, 1]]]
+        if len(usable):
+            near = np.r_[near, _segment_distance(x, y, kp[usable[:, 0], :2],
+                                                 kp[usable[:, 1], :2])]
+        if len(near) and near.min() <= radius and (best is None or near.min() < best[0]):
+            best = (float(near.min()), person)
+    if best is not None:
+        return best[1]
+    inside = [p for p in shown
+              if p.box[0] <= x <= p.box[0] + p.box[2] and p.box[1] <= y <= p.box[1] + p.box[3]]
+    return min(inside, key=lambda p: p.box[2] * p.box[3], default=None)

@@ -1,4 +1,5 @@
-"""What the viewer shows, apart from the widgets that show it: frame and overlay options.
+"""What the viewer shows, apart from the widgets that show it: frame, overlay options and
+the selected people.
 
 Controls change the state; the canvas, timeline and plots observe it. Tests drive it directly.
 """
@@ -20,15 +21,41 @@ class OverlayOptions:
     hidden: frozenset[int] = field(default_factory=frozenset)  # track ids not drawn
 
 
+@dataclass(frozen=True)
+class Selection:
+    """The identity edits act on, and the other one of a merge or swap (Shift+click)."""
+
+    identity: int | None = None
+    other: int | None = None
+
+
 class ViewerState(QObject):
     frameChanged = Signal(int)
     optionsChanged = Signal(object)  # OverlayOptions
+    selectionChanged = Signal(object)  # Selection
 
     def __init__(self, frame_count: int, parent=None) -> None:
         super().__init__(parent)
         self.frame_count = frame_count
         self._frame = 0
         self._options = OverlayOptions()
+        self._selection = Selection()
+
+    @property
+    def selection(self) -> Selection:
+        return self._selection
+
+    def select(self, identity: int | None, other: bool = False) -> None:
+        """Select ``identity`` (None: nobody), or with ``other`` mark it as the other one."""
+        current = self._selection
+        if other:
+            chosen = Selection(current.identity, None if identity == current.identity
+                               else identity)
+        else:
+            chosen = Selection(identity, None if identity == current.other else current.other)
+        if chosen != current:
+            self._selection = chosen
+            self.selectionChanged.emit(chosen)
 
     @property
     def frame(self) -> int:

@@ -1,13 +1,15 @@
-"""A finished task as the viewer needs it: summary, results table, keypoint format, video."""
+"""A finished task as the viewer needs it: summary, keypoint format, video, and the way to
+its edited layer (the results it shows)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
+from ambientpose_desktop.core.edit_session import EditSession
 from ambientpose_desktop.core.errors import InputError
 from ambientpose_desktop.core.keypoints import KeypointFormat, get_format
-from ambientpose_desktop.core.pose_table import PoseTable, load_task_table
+from ambientpose_desktop.core.layers import open_edits
 from ambientpose_desktop.core.summary import Summary
 from ambientpose_desktop.core.task_folder import TaskFolder
 
@@ -16,12 +18,15 @@ from ambientpose_desktop.core.task_folder import TaskFolder
 class TaskView:
     folder: Path
     summary: Summary
-    table: PoseTable
     fmt: KeypointFormat
 
     @property
     def video(self) -> Path:
         return Path(self.summary.source.path)
+
+    def open_edits(self) -> EditSession:
+        """The edited layer: the linked results with the task's edit file replayed."""
+        return open_edits(self.folder, self.summary)
 
     @classmethod
     def open(cls, folder: Path) -> TaskView:
@@ -34,5 +39,4 @@ class TaskView:
             raise InputError("the viewer shows videos; this task processed an image folder")
         if not Path(summary.source.path).exists():
             raise InputError(f"the video {summary.source.path} is gone; it is needed to view")
-        return cls(folder, summary, load_task_table(folder, summary),
-                   get_format(summary.keypoint_format))
+        return cls(folder, summary, get_format(summary.keypoint_format))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QSpinBox, QToolButton, QWidget
 
 from ambientpose_desktop.gui.viewer.state import ViewerState
@@ -17,6 +18,18 @@ def timecode(seconds: float) -> str:
     m, rest = divmod(rest, 60_000)
     s, ms = divmod(rest, 1000)
     return f"{h}:{m:02d}:{s:02d}.{ms:03d}" if h else f"{m:02d}:{s:02d}.{ms:03d}"
+
+
+class FrameBox(QSpinBox):
+    """The frame number box. It keeps ↑/↓ and typing, but lets ← and → through to the
+    window's step shortcuts even while it has focus: stepping is what those keys do here."""
+
+    def event(self, event: QEvent) -> bool:
+        if (event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent)
+                and event.key() in (Qt.Key.Key_Left, Qt.Key.Key_Right)):
+            event.ignore()  # not ours: the shortcut map may trigger the window's action
+            return True
+        return super().event(event)
 
 
 class Timeline(QWidget):
@@ -34,7 +47,8 @@ class Timeline(QWidget):
         self.slider = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=last)
         self.slider.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # arrow keys belong to the window
         self.slider.valueChanged.connect(state.seek)
-        self.spin = QSpinBox(minimum=0, maximum=last)
+        self.spin = FrameBox(minimum=0, maximum=last)
+        self.spin.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # never the focus at start
         self.spin.setKeyboardTracking(False)
         self.spin.valueChanged.connect(state.seek)
         self.time_label = QLabel()

@@ -1,7 +1,9 @@
-"""ViewerWindow: a finished task's video with live pose overlays, timeline, plots and export.
+"""ViewerWindow: a finished task's video with live pose overlays, timeline, track lanes,
+plots, proofreading edits with their history, and export.
 
 Only the task folder is needed (``summary.json`` names the video and keypoint format), so the
-main window opens one with ``ViewerWindow(task_dir)`` on ``resultsRequested``.
+main window opens one with ``ViewerWindow(task_dir)`` on ``resultsRequested``. What it shows
+is the edited layer: the linked results with the task's edit file on top.
 """
 
 from __future__ import annotations
@@ -9,27 +11,35 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction, QImage, QKeySequence
+from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtGui import QAction, QCursor, QImage, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
     QMainWindow,
     QMessageBox,
+    QScrollArea,
     QSplitter,
+    QUndoView,
     QVBoxLayout,
     QWidget,
 )
 
 from ambientpose_desktop.core.errors import AmbientPoseError
-from ambientpose_desktop.core.pose_series import next_change, track_ids
+from ambientpose_desktop.gui.viewer import actions
+from ambientpose_desktop.gui.viewer.ask import DialogAsk
 from ambientpose_desktop.gui.viewer.canvas import FrameCanvas
 from ambientpose_desktop.gui.viewer.controls import OverlayControls
+from ambientpose_desktop.gui.viewer.edit_history import Change, EditHistory
 from ambientpose_desktop.gui.viewer.export_dialog import ExportDialog
 from ambientpose_desktop.gui.viewer.frame_loader import FrameLoader
+from ambientpose_desktop.gui.viewer.lanes import LANE_HEIGHT, TrackLanes
+from ambientpose_desktop.gui.viewer.menus import add_menus, context_menu, make_actions
 from ambientpose_desktop.gui.viewer.plots import PosePlots
 from ambientpose_desktop.gui.viewer.state import ViewerState
 from ambientpose_desktop.gui.viewer.task_view import TaskView
 from ambientpose_desktop.gui.viewer.timeline import Timeline
+
+_LANES_SHOWN = 8  # lanes visible before the lane area scrolls (the splitter can show more)
 
 
 class ViewerWindow(QMainWindow):
@@ -40,13 +50,25 @@ class ViewerWindow(QMainWindow):
         self.setWindowTitle(f"{Path(source.path).name} — AmbientPose viewer")
         self.loader = FrameLoader(self.task.video, self.task.folder, synchronous=synchronous,
                                   parent=self)
+        self.history = EditHistory(self.task.open_edits, self)
+        table = self.history.table
         self.state = ViewerState(len(self.loader), self)
         self.canvas = FrameCanvas(self.task.fmt, self.loader.reader.size)
         self.timeline = Timeline(self.state, source.timestamps, source.fps)
-        self.plots = PosePlots(self.state, self.task.table, self.task.fmt)
-        self.controls = OverlayControls(self.state, track_ids(self.task.table))
+        self.lanes = TrackLanes(self.state, table)
+        self.plots = PosePlots(self.state, table, self.task.fmt, synchronous)
+        self.controls = OverlayControls(self.state, table)
+        self.history_view = QUndoView(self.history.stack)
+        self.history_view.setEmptyLabel("Results as tracked")
+        self.context = actions.ViewerContext(
+            self.state, self.history, DialogAsk(self), self._say, self._hovered_keypoint,
+            source.fps or 30.0)
         self._build_layout()
         self._build_actions()
+        self._connect_proofreading()
+        for entry, why in self.history.session.skipped:
+            self._say(f"An edit no longer applies and is left out: "
+                      f"{entry.op.describe()} ({why})")
         self._play_timer = QTimer(self, interval=max(int(1000 / (source.fps or 30) / 2), 5))
         self._play_timer.timeout.connect(self._play_tick)
         self._play_origin = (0.0, 0)
@@ -54,9 +76,14 @@ class ViewerWindow(QMainWindow):
         self.state.frameChanged.connect(self.loader.request)
         self.state.optionsChanged.connect(self.canvas.set_options)
         self.loader.frameReady.connect(self._frame_ready)
+        if not synchronous:  # the video first, then the plots fill in
+            self.loader.frameReady.connect(lambda *_: self.plots.fill_in(),
+                                           Qt.ConnectionType.SingleShotConnection)
         self.loader.failed.connect(self.statusBar().showMessage)
+        self.loader.notice.connect(self.statusBar().showMessage)
         self.timeline.playToggled.connect(self.toggle_play)
         self.canvas.set_options(self.state.options)
+        self._keep_keys_for_the_window()
         self.resize(1400, 900)
         self.loader.request(0)
 
@@ -66,16 +93,39 @@ class ViewerWindow(QMainWindow):
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.canvas, 1)
         column.addWidget(self.timeline)
+        self.lanes_area = QScrollArea()
+        self.lanes_area.setWidget(self.lanes)
+        self.lanes_area.setWidgetResizable(True)
+        self.lanes_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.lanes_area.setMinimumHeight(2 * LANE_HEIGHT)
         splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.addWidget(top)
-        splitter.addWidget(self.plots)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 1)
+        for widget, stretch in ((top, 6), (self.lanes_area, 1), (self.plots, 2)):
+            splitter.addWidget(widget)
+            splitter.setStretchFactor(splitter.count() - 1, stretch)
+        lanes = min(len(self.lanes.identities), _LANES_SHOWN)
+        splitter.setSizes([600, lanes * LANE_HEIGHT + 4, 220])
         self.setCentralWidget(splitter)
-        dock = QDockWidget("Overlay", self)
-        dock.setWidget(self.controls)
-        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        self.docks: list[QDockWidget] = []
+        for title, widget in (("Overlay", self.controls), ("Edit history", self.history_view)):
+            dock = QDockWidget(title, self)
+            dock.setObjectName(title)
+            dock.setWidget(widget)
+            dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                             | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+            self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+            self.docks.append(dock)
+
+    def _keep_keys_for_the_window(self) -> None:
+        """The step keys work from the first moment and after a click anywhere: the video
+        holds the focus; clicking a plot or the people list gives it back to the video, and
+        the frame box returns it once a number is entered (it lets ←/→ through meanwhile)."""
+        self.canvas.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        for widget in (self.plots.confidence, self.plots.positions, self.controls.people,
+                       self.lanes, self.lanes_area, self.history_view):
+            widget.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+            widget.setFocusProxy(self.canvas)
+        self.timeline.spin.editingFinished.connect(self.canvas.setFocus)
+        self.canvas.setFocus()
 
     def _build_actions(self) -> None:
         keys = {
@@ -84,8 +134,7 @@ class ViewerWindow(QMainWindow):
             "Home": lambda: self.state.seek(0),
             "End": lambda: self.state.seek(self.state.frame_count - 1),
             "Space": self.toggle_play,
-            "PgDown": lambda: self.jump_to_change(1), "PgUp": lambda: self.jump_to_change(-1),
-            "Ctrl+E": self.open_export,
+            "Esc": lambda: self.state.select(None),
         }
         for key, slot in keys.items():
             action = QAction(self, shortcut=QKeySequence(key))
@@ -94,24 +143,65 @@ class ViewerWindow(QMainWindow):
             self.addAction(action)
         menu = self.menuBar().addMenu("&File")
         export = menu.addAction("&Export…")
+        export.setShortcut(QKeySequence("Ctrl+E"))
         export.triggered.connect(self.open_export)
-        go = self.menuBar().addMenu("&Go")
-        go.addAction("Next change in people (PgDown)").triggered.connect(
-            lambda: self.jump_to_change(1))
-        go.addAction("Previous change in people (PgUp)").triggered.connect(
-            lambda: self.jump_to_change(-1))
+        self.addAction(export)
+        self.actions = make_actions(self, self.context,
+                                    actions.EDIT_ACTIONS + actions.LOOK_ACTIONS)
+        add_menus(self, self.actions)
+        view = self.menuBar().addMenu("&View")
+        for dock in self.docks:
+            view.addAction(dock.toggleViewAction())
+
+    def _connect_proofreading(self) -> None:
+        self.history.changed.connect(self._results_changed)
+        self.history.refused.connect(lambda why: self._say(f"Not done: {why}"))
+        self.state.selectionChanged.connect(self.canvas.set_selection)
+        self.canvas.personClicked.connect(self._person_clicked)
+        self.canvas.keypointDragged.connect(
+            lambda identity, k, x, y: actions.move_keypoint(self.context, identity, k, x, y))
+        self.canvas.menuRequested.connect(self._context_menu)
+
+    def _person_clicked(self, identity: int | None, shift: bool) -> None:
+        """A click selects the person there (nobody: empty space); Shift+click marks the
+        other one of a merge or swap, and on empty space changes nothing."""
+        if identity is not None or not shift:
+            self.state.select(identity, other=shift)
+
+    def _say(self, text: str) -> None:
+        self.statusBar().showMessage(text, 10_000)
+
+    def _hovered_keypoint(self) -> tuple[int, int] | None:
+        hit = self.canvas.keypoint_under(self.canvas.mapFromGlobal(QCursor.pos()).toPointF())
+        return None if hit is None else (hit[0].idx, hit[1])
+
+    def _context_menu(self, pos: QPoint, identity: int | None, keypoint: int | None) -> None:
+        label = "" if identity is None else self.history.table.label(identity)
+        self._menu = context_menu(self, self.actions, identity, keypoint, label)
+        self._menu.popup(pos)
+
+    def _results_changed(self, change: Change) -> None:
+        """Show the edited results: the frame's poses, and the lanes, plots and people list
+        of the identities the edit changed."""
+        table = self.history.table
+        self.context.forget_looks()
+        changed = None if change.everything else change.identities
+        if change.everything:
+            for widget in (self.lanes, self.plots, self.controls):
+                widget.set_table(table)
+        else:
+            self.lanes.refresh(() if change.names_only else changed)
+            if not change.names_only:
+                self.plots.refresh(changed)
+            self.controls.refresh()
+        if self.canvas.image_index == self.state.frame:
+            self.canvas.show_persons(table.persons(self.state.frame))
 
     def _frame_ready(self, index: int, image: QImage, exact: bool) -> None:
         current = self.state.frame
         if index != current and (not exact or self.canvas.image_index == current):
             return  # stale: never replace the frame asked for, nor show an old preview
-        table = self.task.table
-        persons = table.persons(index) if index < table.num_frames else []
-        self.canvas.show_frame(index, image, persons, exact)
-
-    def jump_to_change(self, step: int) -> None:
-        self.state.seek(next_change(self.task.table, self.state.frame, step,
-                                    self.state.options.hidden, self.state.frame_count - 1))
+        self.canvas.show_frame(index, image, self.history.table.persons(index), exact)
 
     @property
     def playing(self) -> bool:
@@ -159,4 +249,8 @@ def show_viewer(task_dir: Path, parent=None) -> ViewerWindow | None:
         return None
     window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     window.show()
+    # asked for by the user, so it takes the keyboard at once (without a window manager,
+    # under Xvfb, nothing else would activate it and its shortcuts would wait for a click)
+    window.raise_()
+    window.activateWindow()
     return window

@@ -23,6 +23,7 @@ from ambientpose_desktop.pipeline.backends.alphapose_detectors import (
     AlphaPoseDetector,
     BackendBoxes,
     PersonDetector,
+    boxes_device,
 )
 from ambientpose_desktop.pipeline.backends.alphapose_pose import PoseStage
 from ambientpose_desktop.pipeline.backends.alphapose_setup import (
@@ -109,7 +110,7 @@ class AlphaPoseBackend(PoseBackend):
         from alphapose.models import builder
         from alphapose.utils.config import update_config
 
-        self._device = torch.device(_device_name(self.config.device))
+        self._device = torch.device(device_name(self.config.device))
         cfg = update_config(str(self.setup.config))
         num_joints = int(cfg.DATA_PRESET.NUM_JOINTS)
         try:
@@ -141,9 +142,9 @@ class AlphaPoseBackend(PoseBackend):
         if self.setup.detector == OUR_DETECTOR:
             from ambientpose_desktop.pipeline.backends import create_backend
 
-            device = "cpu" if self._device.type == "cpu" else str(self._device)
             return BackendBoxes(create_backend(OUR_DETECTOR, BackendConfig(
-                device=device, conf=self.config.conf, imgsz=self.config.imgsz)))
+                device=boxes_device(str(self._device)), conf=self.config.conf,
+                imgsz=self.config.imgsz)))
         return AlphaPoseDetector(self._opt, self.setup.home, self.setup.det_batch)
 
     @property
@@ -219,7 +220,8 @@ class AlphaPoseBackend(PoseBackend):
                 torch.cuda.empty_cache()
 
 
-def _device_name(device: str) -> str:
+def device_name(device: str) -> str:
+    """The torch device a worker on ``device`` uses (``auto``: the first GPU, else the CPU)."""
     import torch
 
     if device in ("", "auto"):

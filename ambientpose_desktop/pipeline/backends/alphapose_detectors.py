@@ -41,6 +41,18 @@ class PersonDetector(Protocol):
         """Release the detector's model."""
 
 
+def boxes_device(device: str) -> str:
+    """Where our model finds the boxes for AlphaPose on ``device``: there when ONNX Runtime
+    can use it, else on the CPU (AlphaPose's environments seldom have onnxruntime-gpu, and a
+    GPU run must not fail for the boxes' sake)."""
+    from ambientpose_desktop.pipeline.backends import availability
+    from ambientpose_desktop.pipeline.backends.base import BackendConfig
+
+    if device.startswith("cuda") and availability("embedded", BackendConfig(device=device)).ok:
+        return device
+    return "cpu"
+
+
 class BackendBoxes:
     """The person boxes one of our pose backends finds (its keypoints are not used)."""
 
