@@ -58,3 +58,22 @@ class TerminalProgress:
     def close(self) -> None:
         if self._bar.live.is_started:
             self._bar.stop()
+
+
+class PercentProgress:
+    """``progress(done, total)`` for `export` and `filter`: a percentage redrawn in place on
+    stderr at a terminal, nothing otherwise; ``close`` ends its line."""
+
+    def __init__(self, label: str) -> None:
+        self._label = label
+        self._shown = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        percent = 100 * done // total if total else 100
+        if sys.stderr.isatty() and percent != self._shown:
+            self._shown = percent
+            print(f"\r{self._label}: {percent}%", end="", file=sys.stderr)
+
+    def close(self) -> None:
+        if self._shown >= 0:
+            print(file=sys.stderr)

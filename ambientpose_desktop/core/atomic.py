@@ -18,10 +18,10 @@ from pathlib import Path
 _TRIES = 100
 
 
-def _create_beside(final: Path, mode: int) -> Path:
+def _create_beside(final: Path, mode: int, suffix: str) -> Path:
     """A new, empty file next to ``final`` with a random name, created with ``mode``."""
     for _ in range(_TRIES):
-        tmp = final.parent / f".{final.name}.{secrets.token_hex(4)}.part"
+        tmp = final.parent / f".{final.name}.{secrets.token_hex(4)}{suffix}"
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
         except FileExistsError:
@@ -32,13 +32,14 @@ def _create_beside(final: Path, mode: int) -> Path:
 
 
 @contextlib.contextmanager
-def atomic_path(final: Path, *, mode: int = 0o666) -> Iterator[Path]:
+def atomic_path(final: Path, *, mode: int = 0o666, suffix: str = ".part") -> Iterator[Path]:
     """Yield a temporary path beside ``final``; rename it into place only if the block succeeds.
 
-    ``mode`` is the permission asked for when the file is created (the umask still applies).
+    ``mode`` is the permission asked for when the file is created (the umask still applies);
+    ``suffix`` ends the temporary name, for writers that go by the extension (sleap-io, pynwb).
     """
     final = Path(final)
-    tmp = _create_beside(final, mode)
+    tmp = _create_beside(final, mode, suffix)
     try:
         yield tmp
         os.replace(tmp, final)

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ambientpose_desktop.core.edit_session import EditSession
 from ambientpose_desktop.core.edits import EditLog
 from ambientpose_desktop.core.errors import InputError
-from ambientpose_desktop.core.pose_table import PoseTable, load_task_table
-from ambientpose_desktop.core.summary import Summary
 from ambientpose_desktop.core.task_folder import TaskFolder
+
+if TYPE_CHECKING:  # NumPy stays out of `--help`, which lists the layers
+    from ambientpose_desktop.core.edit_session import EditSession
+    from ambientpose_desktop.core.pose_table import PoseTable
+    from ambientpose_desktop.core.summary import Summary
 
 
 class Layer(StrEnum):
@@ -44,13 +47,25 @@ def available_layers(folder: Path) -> list[Layer]:
 
 
 def default_layer(folder: Path) -> Layer:
-    """The most processed layer that exists (linked when there is nothing at all yet)."""
-    layers = available_layers(folder)
+    """The most processed current layer (linked when there is nothing at all yet): a filtered
+    layer that edits made after it have outdated is skipped (``core/filtered_layer.py``)."""
+    from ambientpose_desktop.core.filtered_layer import is_stale
+
+    layers = [layer for layer in available_layers(folder)
+              if layer != Layer.FILTERED or not is_stale(folder)]
+    return layers[-1] if layers else Layer.LINKED
+
+
+def filter_source_layer(folder: Path) -> Layer:
+    """The layer a new filter run starts from: the most processed one below filtered."""
+    layers = [layer for layer in available_layers(folder) if layer != Layer.FILTERED]
     return layers[-1] if layers else Layer.LINKED
 
 
 def resolve_layer(folder: Path, layer: str | Layer | None) -> Layer:
     """``layer`` checked against what the folder has; ``None`` means the default."""
+    from ambientpose_desktop.core.filtered_layer import is_stale
+
     if layer is None or layer == "":
         return default_layer(folder)
     try:
@@ -61,11 +76,16 @@ def resolve_layer(folder: Path, layer: str | Layer | None) -> Layer:
     if chosen not in available_layers(folder):
         have = ", ".join(layer.value for layer in available_layers(folder)) or "none"
         raise InputError(f"this task has no {chosen.value} results (it has: {have})")
+    if chosen == Layer.FILTERED and is_stale(folder):
+        raise InputError("the filtered layer is out of date (the edits changed after it was "
+                         "computed): run `ambientpose filter` again")
     return chosen
 
 
 def load_layer(folder: Path, summary: Summary, layer: str | Layer | None = None) -> PoseTable:
     """The results of ``folder`` in ``layer`` (default: the most processed one)."""
+    from ambientpose_desktop.core.pose_table import PoseTable, load_task_table
+
     chosen = resolve_layer(folder, layer)
     files = TaskFolder(folder)
     if chosen == Layer.RAW:
@@ -81,6 +101,9 @@ def open_edits(folder: Path, summary: Summary) -> EditSession:
     """The edited layer to work on (viewer, ``ambientpose tracks``): the linked layer, read
     for it alone, with the task's edit file replayed; the raw layer at hand for promoted
     detections."""
+    from ambientpose_desktop.core.edit_session import EditSession
+    from ambientpose_desktop.core.pose_table import PoseTable, load_task_table
+
     files = TaskFolder(folder)
 
     def raw() -> PoseTable | None:

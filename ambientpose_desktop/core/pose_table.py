@@ -70,6 +70,14 @@ class PoseTable:
             ts = float(timestamps[i]) if timestamps is not None and i < len(timestamps) else 0.0
             yield FramePoses(i, ts, self.persons(i))
 
+    def frames_between(self, start: int, stop: int) -> PoseTable:
+        """The rows of frames ``start`` to ``stop - 1``, as a table whose frame 0 is ``start``."""
+        start, stop = max(0, start), min(stop, self.num_frames)
+        first, last = int(self.offsets[start]), int(self.offsets[stop])
+        return PoseTable(offsets=self.offsets[start:stop + 1] - first,
+                         keypoints=self.keypoints[first:last], boxes=self.boxes[first:last],
+                         scores=self.scores[first:last], idx=self.idx[first:last])
+
     def frame_of_row(self) -> np.ndarray:
         """Frame index of every row, (rows,) int64 (computed once)."""
         if self._frame_of_row is None:

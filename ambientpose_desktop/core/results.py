@@ -8,11 +8,17 @@ AlphaPose writes a flat list with one entry per person per frame::
 For a video, AlphaPose names frame ``i`` ``"i.jpg"``; for an image folder, the image file name.
 We follow that so tools written for AlphaPose read our files unchanged. Frames without people
 have no entry: the frame count lives in ``summary.json``.
+
+Precision, the same in every text export (JSON here, CSV in ``pipeline/export.py``): keypoint
+x, y and score to 4 decimals (1/10000 px), person scores and times to 6, boxes to 3. A keypoint
+that the filtered layer dropped (NaN x, y; see ``pipeline/filters.py``) is written as
+``0, 0, 0``, COCO's way of saying "not there".
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -22,6 +28,9 @@ import numpy as np
 from ambientpose_desktop.core.poses import FramePoses, Person
 
 CATEGORY_PERSON = 1
+KEYPOINT_DIGITS = 4
+SCORE_DIGITS = 6
+BOX_DIGITS = 3
 
 
 def video_frame_name(index: int) -> str:
@@ -47,17 +56,29 @@ def _name_index(names: tuple[str, ...]) -> dict[str, int]:
     return _NAME_CACHE[names]
 
 
-def _round(values: Iterable[float], digits: int) -> list[float]:
-    return [round(float(v), digits) for v in values]
+def rounded(values: Iterable[float] | np.ndarray, digits: int) -> list[float]:
+    """``values`` as Python floats rounded to ``digits`` decimals: float32 noise
+    (0.9959999918937683) is gone, so every text export prints the same short numbers."""
+    return np.round(np.asarray(values, dtype=np.float64), digits).tolist()
+
+
+def keypoints_for_json(keypoints: np.ndarray) -> list[float]:
+    """Flat x, y, score rounded for text; a dropped keypoint (NaN) becomes 0, 0, 0."""
+    kp = np.asarray(keypoints, dtype=np.float64).reshape(-1, 3)
+    missing = np.isnan(kp[:, :2]).any(axis=1)
+    if missing.any():
+        kp = kp.copy()
+        kp[missing] = 0.0
+    return rounded(kp.reshape(-1), KEYPOINT_DIGITS)
 
 
 def person_to_entry(person: Person, image_id: str | int) -> dict[str, Any]:
     return {
         "image_id": image_id,
         "category_id": CATEGORY_PERSON,
-        "keypoints": _round(person.keypoints.reshape(-1), 4),
-        "score": round(float(person.score), 6),
-        "box": _round(person.box, 3),
+        "keypoints": keypoints_for_json(person.keypoints),
+        "score": round(float(person.score), SCORE_DIGITS),
+        "box": rounded(person.box, BOX_DIGITS),
         "idx": int(person.idx),
     }
 
@@ -128,6 +149,32 @@ def _box_from_keypoints(flat: Sequence[float]) -> list[float]:
     kp = np.asarray(flat, dtype=np.float32).reshape(-1, 3)
     x0, y0 = kp[:, 0].min(), kp[:, 1].min()
     return [float(x0), float(y0), float(kp[:, 0].max() - x0), float(kp[:, 1].max() - y0)]
+
+
+_COCO_NAME = re.compile(r"(?:COCO_[a-z]+\d{4}_)?(\d+)")
+
+
+def coco_image_ids(names: Sequence[str], ground_truth: dict | None = None) -> dict[str, int]:
+    """COCO ``image_id`` of each image of a folder, so results score against real annotations.
+
+    With ``ground_truth`` (a loaded COCO annotations file) each image is looked up by file
+    name and must be there. Without it, COCO-style names give their id (``000000397133.jpg``
+    and ``COCO_val2014_000000000192.jpg`` are 397133 and 192); folders of other names, or
+    names that would give one id twice, keep each image's position in the folder.
+    """
+    if ground_truth is not None:
+        known = {Path(img["file_name"]).name: int(img["id"])
+                 for img in ground_truth.get("images", [])}
+        missing = [n for n in names if Path(n).name not in known]
+        if missing:
+            raise KeyError(f"{len(missing)} of {len(names)} images are not in the annotations "
+                           f"(first: {missing[0]})")
+        return {n: known[Path(n).name] for n in names}
+    matches = [_COCO_NAME.fullmatch(Path(n).stem) for n in names]
+    ids = [int(m.group(1)) for m in matches if m]
+    if len(ids) == len(names) and len(set(ids)) == len(ids):
+        return dict(zip(names, ids, strict=True))
+    return {n: i for i, n in enumerate(names)}
 
 
 def to_coco_results(entries: list[dict], image_ids: dict[str, int] | None = None) -> list[dict]:

@@ -56,6 +56,17 @@ class Summary:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def frame_times(self, count: int) -> list[float]:
+        """Seconds of each of ``count`` frames: the decoded timestamps where there is one per
+        frame and they increase (variable frame rate kept), else spread by fps (one frame a
+        second for image folders without one). CSV, NWB, filters and overlays all use this."""
+        stamps = self.source.timestamps
+        if len(stamps) >= count and all(b > a for a, b in zip(stamps, stamps[1:count],
+                                                                   strict=False)):
+            return [float(t) for t in stamps[:count]]
+        step = 1.0 / self.source.fps if self.source.fps > 0 else 1.0
+        return [i * step for i in range(count)]
+
     def write(self, path: Path) -> None:
         atomic_write_text(path, json.dumps(self.to_dict(), indent=1, ensure_ascii=False))
 

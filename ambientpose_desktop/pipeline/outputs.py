@@ -24,8 +24,15 @@ from ambientpose_desktop.pipeline.overlay import draw_poses
 _DONE = object()
 
 
+# 90 kHz, MPEG's clock: exact for 24, 25, 30, 50, 60 and 30000/1001 fps and within 6 us of
+# any source timestamp, so a variable-frame-rate source keeps its timing.
+_TIME_BASE = Fraction(1, 90000)
+
+
 class OverlayVideoWriter:
-    """H.264 MP4 through PyAV at the source's frame rate; even sizes as yuv420p requires."""
+    """H.264 MP4 through PyAV with each frame at its source timestamp (variable frame rate
+    kept); even sizes as yuv420p requires. ``fps`` is the nominal rate, used for frames
+    without a later timestamp (image folders)."""
 
     def __init__(self, path: Path, fps: float, width: int, height: int) -> None:
         import av
@@ -36,12 +43,20 @@ class OverlayVideoWriter:
         self._stream.width, self._stream.height = width - width % 2, height - height % 2
         self._stream.pix_fmt = "yuv420p"
         self._stream.options = {"crf": "20", "preset": "veryfast"}
+        self._stream.codec_context.time_base = self._stream.time_base = _TIME_BASE
+        self._step = round(1 / (rate * _TIME_BASE))
+        self._last_pts: int | None = None
 
-    def write(self, rgb: np.ndarray) -> None:
+    def write(self, rgb: np.ndarray, timestamp: float) -> None:
+        """Add a frame shown at ``timestamp`` seconds from the first."""
         import av
 
         frame = av.VideoFrame.from_ndarray(
             np.ascontiguousarray(rgb[: self._stream.height, : self._stream.width]), format="rgb24")
+        pts = round(Fraction(timestamp) / _TIME_BASE)
+        if self._last_pts is not None and pts <= self._last_pts:
+            pts = self._last_pts + self._step
+        frame.pts, frame.time_base, self._last_pts = pts, _TIME_BASE, pts
         for packet in self._stream.encode(frame):
             self._container.mux(packet)
 
@@ -90,12 +105,13 @@ class RenderedOutputs:
             self._temps[key] = temp
         return self._temps[key]
 
-    def add(self, rgb: np.ndarray, persons: list[Person]) -> None:
+    def add(self, rgb: np.ndarray, persons: list[Person], timestamp: float) -> None:
+        """Queue a frame (``timestamp``: seconds from the first, as the source decoded it)."""
         if self._thread is None:
             return
         if self._error is not None:
             raise RuntimeError(f"writing rendered outputs failed: {self._error}")
-        self._queue.put((rgb, persons))
+        self._queue.put((rgb, persons, timestamp))
 
     def _loop(self) -> None:
         import cv2
@@ -106,14 +122,14 @@ class RenderedOutputs:
                 return
             if self._error is not None:
                 continue  # drain so the producer never blocks
-            rgb, persons = item
+            rgb, persons, timestamp = item
             try:
                 drawn = draw_poses(rgb, persons, self._fmt)
                 if self._video:
                     if self._writer is None:
                         self._writer = OverlayVideoWriter(self._temp("video"), self._fps,
                                                           rgb.shape[1], rgb.shape[0])
-                    self._writer.write(drawn)
+                    self._writer.write(drawn, timestamp)
                 if self._jpeg:
                     name = f"frame_{self._count:06d}.jpg"
                     for key, image in (("frames", rgb), ("overlay", drawn)):

@@ -110,10 +110,11 @@ def _render_linked(job: DetectJob, linked: PoseTable, fmt, fps: float,
     source = open_source(job.input)
     frames = source.frames(linked.num_frames)
     try:
-        for index, _, rgb in frames:
+        for index, timestamp, rgb in frames:
             if stop.is_set():
                 raise RunCanceled(linked.num_frames)
-            rendered.add(rgb, linked.persons(index) if index < linked.num_frames else [])
+            rendered.add(rgb, linked.persons(index) if index < linked.num_frames else [],
+                         timestamp)
         return rendered.finish(stop)
     except DecodeError:  # the same damage as in the run: draw what decoded
         return rendered.finish(stop)

@@ -19,12 +19,15 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
 from ambientpose_desktop import __version__
+from ambientpose_desktop.core.layers import Layer
 from ambientpose_desktop.core.task_folder import TaskFolder
 from ambientpose_desktop.core.tasks import TaskStatus
 from ambientpose_desktop.runner.actions import add_task, cancel_task, remove_task
 from ambientpose_desktop.runner.protocol import TaskRunner
 from ambientpose_desktop.server.auth import bearer_dependency
 from ambientpose_desktop.server.errors import ErrorIdMiddleware
+from ambientpose_desktop.server.exports import FORMAT_QUERY, ExportFormat, export_file
+from ambientpose_desktop.server.exports import RESPONSES as EXPORT_RESPONSES
 from ambientpose_desktop.server.schemas import (
     Health,
     TaskConfig,
@@ -154,6 +157,15 @@ def create_app(*, repo: TaskRepository, artefacts: ArtefactStore, runner: TaskRu
             raise HTTPException(404, "no such file")
         media_type = _EXTRA_TYPES.get(target.suffix) or mimetypes.guess_type(target.name)[0]
         return FileResponse(target, media_type=media_type or "application/octet-stream")
+
+    @api.get("/tasks/{task_id}/export", tags=["files"], response_class=FileResponse,
+             responses={**_NOT_FOUND, **EXPORT_RESPONSES})
+    async def export(task_id: str, fmt: ExportFormat = FORMAT_QUERY,
+                     layer: Layer | None = None) -> FileResponse:
+        """The task's results in ``format`` (as ``ambientpose export``), from ``layer``
+        (default: the most processed one the task has), streamed as an attachment."""
+        task = await run_in_threadpool(find_task, task_id)
+        return await export_file(artefacts.results_dir(task), fmt, layer)
 
     @api.delete("/tasks/{task_id}", status_code=204, tags=["tasks"], responses=_NOT_FOUND)
     async def delete(task_id: str) -> Response:

@@ -51,3 +51,27 @@ def test_reads_alphapose_untracked_idx_lists():
              "score": 1.0, "box": [0, 0, 1, 1], "idx": [2.0]}
     frames = from_alphapose([entry])
     assert len(frames) == 6 and frames[5].persons[0].idx == 2
+
+
+def test_coco_image_ids_from_names_or_annotations():
+    import pytest
+
+    from ambientpose_desktop.core.results import coco_image_ids
+
+    assert coco_image_ids(["000000397133.jpg", "COCO_val2014_000000000192.jpg"]) == {
+        "000000397133.jpg": 397133, "COCO_val2014_000000000192.jpg": 192}
+    # not COCO-style, or one id twice: each image's position in the folder
+    assert coco_image_ids(["a.jpg", "000000000001.jpg"]) == {"a.jpg": 0, "000000000001.jpg": 1}
+    assert coco_image_ids(["1.jpg", "001.png"]) == {"1.jpg": 0, "001.png": 1}
+    gt = {"images": [{"id": 7, "file_name": "sub/a.jpg"}, {"id": 9, "file_name": "b.jpg"}]}
+    assert coco_image_ids(["a.jpg", "b.jpg"], gt) == {"a.jpg": 7, "b.jpg": 9}
+    with pytest.raises(KeyError, match="1 of 2 images are not in the annotations"):
+        coco_image_ids(["a.jpg", "c.jpg"], gt)
+
+
+def test_text_numbers_are_rounded_and_dropped_points_are_zero():
+    from ambientpose_desktop.core.results import keypoints_for_json, rounded
+
+    assert rounded(np.float32([0.996, 1 / 3]), 4) == [0.996, 0.3333]
+    kp = np.array([[1.23456, 2.0, 0.5], [np.nan, np.nan, 0.0]], np.float32)
+    assert keypoints_for_json(kp) == [1.2346, 2.0, 0.5, 0.0, 0.0, 0.0]

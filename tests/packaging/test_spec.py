@@ -87,3 +87,25 @@ def test_spec_carries_the_model_and_resources():
     assert '"**/*.onnx"' in text and '"resources"' in text
     models = REPO / "ambientpose_desktop" / "pipeline" / "backends" / "models"
     assert list(models.glob("*.onnx")), "the embedded model file is missing"
+
+
+@pytest.mark.parametrize(("fmt", "name"), [("slp", "p.slp"), ("analysis-h5", "p.analysis.h5"),
+                                           ("nwb", "p.nwb"), ("dlc", "p.h5"),
+                                           ("coco", "p.json"), ("csv", "p.csv")])
+def test_every_export_works_with_the_excluded_modules_absent(processed_task, tmp_path, fmt,
+                                                            name):
+    """As in the frozen app, where nothing in EXCLUDES exists: an import of any of them fails
+    (the libraries that try them, such as sleap-io with imageio_ffmpeg, must go on without)."""
+    pytest.importorskip("sleap_io", reason="the interchange extra is not installed")
+    out = tmp_path / name
+    code = ("import sys\n"
+            f"for name in {spec_excludes()!r}:\n"
+            "    sys.modules[name] = None\n"
+            "from ambientpose_desktop.cli import main\n"
+            f"sys.exit(main(['export', {str(processed_task)!r}, '-f', {fmt!r}, "
+            f"'-o', {str(out)!r}]))")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert out.stat().st_size > 0
+

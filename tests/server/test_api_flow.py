@@ -157,7 +157,10 @@ def test_openapi_describes_the_api(served):
         schema = anonymous.get("/openapi.json").json()
         assert anonymous.get("/docs").status_code == 200
     assert set(schema["paths"]) == {"/health", "/tasks", "/tasks/{task_id}",
-                                    "/tasks/{task_id}/stream", "/files/{task_id}/{path}"}
+                                    "/tasks/{task_id}/stream", "/tasks/{task_id}/export",
+                                    "/files/{task_id}/{path}"}
+    export = schema["paths"]["/tasks/{task_id}/export"]["get"]
+    assert {p["name"] for p in export["parameters"]} == {"task_id", "format", "layer"}
     upload_body = schema["paths"]["/tasks"]["post"]["requestBody"]["content"]
     assert upload_body["multipart/form-data"]["schema"]["required"] == ["file"]
     assert schema["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"

@@ -28,16 +28,7 @@ from PySide6.QtWidgets import (
 from ambientpose_desktop.core.errors import AmbientPoseError
 from ambientpose_desktop.core.layers import available_layers
 from ambientpose_desktop.pipeline.export import ExportCanceled, export_task
-from ambientpose_desktop.pipeline.export_formats import DEFAULT_NAMES, EXPORT_FORMATS
-
-FORMAT_TITLES = {
-    "alphapose": "Pose JSON (AlphaPose format)",
-    "coco": "COCO keypoint results (JSON)",
-    "csv": "CSV (one row per frame and person)",
-    "overlay-video": "Overlay video (MP4)",
-    "frames-jpeg": "Frames and overlay JPEG folders",
-}
-
+from ambientpose_desktop.pipeline.export_formats import DEFAULT_NAMES, EXPORT_FORMATS, TITLES
 
 LAYER_TITLES = {
     "edited": "as proofread (with the edits)",
@@ -93,7 +84,7 @@ class ExportDialog(QDialog):
         self.job: ExportJob | None = None
         self.format_box = QComboBox()
         for fmt in EXPORT_FORMATS:
-            self.format_box.addItem(FORMAT_TITLES[fmt], fmt)
+            self.format_box.addItem(TITLES[fmt], fmt)
         self.layer_box = QComboBox()  # the most processed results first: the default
         for layer in reversed(available_layers(self.task_dir)):
             self.layer_box.addItem(LAYER_TITLES.get(layer.value, layer.value), layer.value)
