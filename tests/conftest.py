@@ -63,3 +63,14 @@ def processed_task(tmp_path_factory) -> Path:
     proc = run_detect(video, "--output", out, "--max-frames", "60")
     assert proc.returncode == 0, proc.stderr
     return out
+
+
+@pytest.fixture(scope="session")
+def dask_cluster():
+    """A real ``distributed.LocalCluster``: 2 worker processes, one thread each; its address."""
+    pytest.importorskip("distributed")
+    from tests.dask_helpers import local_cluster
+
+    cluster = local_cluster()
+    yield cluster.scheduler_address
+    cluster.close()
