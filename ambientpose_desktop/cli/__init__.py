@@ -15,7 +15,7 @@ from ambientpose_desktop import __version__
 from ambientpose_desktop.core.errors import AmbientPoseError
 
 # Modules of this package that each define ``add_parser(subparsers)``; order = --help order.
-SUBCOMMANDS = ("gui", "detect", "tasks", "serve", "token", "check_alphapose", "export",
+SUBCOMMANDS = ("gui", "detect", "run", "tasks", "serve", "token", "check_alphapose", "export",
                "about")
 
 
