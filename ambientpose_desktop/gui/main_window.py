@@ -226,6 +226,7 @@ class MainWindow(QMainWindow):
         self.runner.failed.connect(self._task_failed)
         self.runner.problem.connect(self._task_problem)
         self.runner.taskStarted.connect(self._follow_started)
+        self.runner.executorStatus.connect(self._executor_status)
 
     # -- selection -----------------------------------------------------------------------
     def selected_tasks(self) -> list[Task]:
@@ -417,6 +418,10 @@ class MainWindow(QMainWindow):
         task = self.repo.find(task_id)
         self.notify(f"{task.filename if task else task_id}: {message}")
         self.details.append_log(task_id, "WARNING", message)
+
+    def _executor_status(self, message: str, ok: bool) -> None:
+        """Where tasks run changed (a cluster reached, or not): the status bar says so."""
+        self.notify(message[:1].upper() + message[1:])
 
     # -- queue, settings, about ----------------------------------------------------------
     def toggle_queue(self) -> None:
