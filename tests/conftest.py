@@ -74,3 +74,18 @@ def dask_cluster():
     cluster = local_cluster()
     yield cluster.scheduler_address
     cluster.close()
+
+
+@pytest.fixture(scope="session")
+def dask_processes():
+    """``dask scheduler`` and one ``dask worker`` as processes of their own on 127.0.0.1 (a
+    free port); the scheduler's address."""
+    pytest.importorskip("distributed")
+    from tests.dask_helpers import DaskProcesses
+
+    cluster = DaskProcesses().scheduler().worker()
+    try:
+        cluster.wait_for_workers(1)
+        yield cluster.address
+    finally:
+        cluster.stop()

@@ -50,6 +50,7 @@ def _run(args: argparse.Namespace) -> int:
     from ambientpose_desktop.core.logs import setup_logging
     from ambientpose_desktop.core.params import PARAMS
     from ambientpose_desktop.core.paths import app_paths
+    from ambientpose_desktop.pipeline.backends import check_task_params
     from ambientpose_desktop.runner.actions import add_task
     from ambientpose_desktop.runner.async_runner import AsyncTaskRunner
     from ambientpose_desktop.runner.dask_runner import executor_option
@@ -62,8 +63,8 @@ def _run(args: argparse.Namespace) -> int:
     where = executor_option(args.dask) if args.dask else {"executor": "local"}
     settings = replace(AppSettings.load(paths), **where)
     overrides: dict[str, Any] = {name: getattr(args, name) for name in PARAMS}
-    params = settings.task_params(**overrides,
-                                  backend_options=dict(args.opt) if args.opt else None)
+    params = check_task_params(settings.task_params(
+        **overrides, backend_options=dict(args.opt) if args.opt else None), as_flags=True)
     intake = classify(args.paths)
     if intake.refused:
         print(refusal_text(intake.refused), file=sys.stderr)

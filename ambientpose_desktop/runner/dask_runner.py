@@ -126,15 +126,21 @@ def _forward_distributed_logs() -> None:
             logger.debug("{}: {}", record.name, record.getMessage())
 
     log = logging.getLogger("distributed")
-    if not any(isinstance(h, Forward) for h in log.handlers):
-        for handler in list(log.handlers):
-            log.removeHandler(handler)
-        log.addHandler(Forward())
-        log.propagate = False
+    if any(isinstance(h, Forward) for h in log.handlers):
+        return
+    for name in [n for n in logging.root.manager.loggerDict if n.startswith("distributed.")]:
+        child = logging.getLogger(name)  # distributed gives some their own stderr handler
+        for handler in list(child.handlers):
+            child.removeHandler(handler)
+        child.propagate = True
+    for handler in list(log.handlers):
+        log.removeHandler(handler)
+    log.addHandler(Forward())
+    log.propagate = False
 
 
 def open_client(target: ClusterTarget, paths: AppPaths | None = None,
-                timeout_s: float = CONNECT_TIMEOUT_S) -> tuple[Any, Any]:
+                timeout_s: float | None = None) -> tuple[Any, Any]:
     """A Dask client of ``target`` (and the SLURM cluster started for it, else ``None``);
     ``OSError`` says in one line why not."""
     from distributed import Client
@@ -151,14 +157,15 @@ def open_client(target: ClusterTarget, paths: AppPaths | None = None,
     else:
         address = target.address
     try:
-        return Client(address, timeout=timeout_s, set_as_default=False), cluster
+        client = Client(address, timeout=timeout_s or CONNECT_TIMEOUT_S, set_as_default=False)
+        return client, cluster
     except Exception as exc:
         if cluster is not None:
             cluster.close()
         raise OSError(one_line(exc)) from None
 
 
-def describe_cluster(address: str, timeout_s: float = CONNECT_TIMEOUT_S) -> list[WorkerInfo]:
+def describe_cluster(address: str, timeout_s: float | None = None) -> list[WorkerInfo]:
     """The workers of the Dask scheduler at ``address`` (for "Test connection"; slow: run it
     off the GUI thread); ``OSError`` says in one line why they cannot be listed."""
     from ambientpose_desktop.runner.dask_worker import machine_cores
@@ -170,7 +177,7 @@ def describe_cluster(address: str, timeout_s: float = CONNECT_TIMEOUT_S) -> list
     except Exception as exc:
         raise OSError(one_line(exc)) from None
     finally:
-        client.close(timeout=timeout_s)
+        client.close(timeout=timeout_s or CONNECT_TIMEOUT_S)
     return [WorkerInfo(address, w.get("host", "?"), int(w.get("nthreads", 0)),
                        int(cores.get(address, 0)), int(w.get("memory_limit") or 0),
                        int(w.get("resources", {}).get("GPU", 0)))
@@ -246,6 +253,9 @@ class _Connection:
 
     def _drop(self) -> None:
         self.capacity = 0
+        if self.client is not None and self.keys:
+            # Their futures' callbacks may never come once the client is closed.
+            self.executor.connection_lost(self, list(self.keys))
         client, cluster, self.client, self.cluster = self.client, self.cluster, None, None
         if client is not None:
             with contextlib.suppress(Exception):
@@ -342,6 +352,14 @@ class DaskExecutor:
             self._connection.close()
             self._connection = None
         self._calls.shutdown(wait=False)
+
+    def connection_lost(self, connection: _Connection, keys: list[str]) -> None:
+        """(The watcher's thread.) Its client went away with these runs: back in the queue."""
+        for key in keys:
+            run = self._runs.get(key)
+            if run is not None:
+                self.host.post(lambda run=run: self._settle(run, lambda: self.host.lifecycle.lost(
+                    run, f"lost contact with {connection.target}")))
 
     # -- messages from the workers --------------------------------------------------------
     def on_event(self, event: tuple[float, dict]) -> None:

@@ -1,5 +1,5 @@
 """``serve``'s runner (the asyncio adapter) on an event loop of its own thread, driven by a
-test as the window drives its own."""
+test as the window drives its own, and a listener that records what it says."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import asyncio
 import threading
 from collections.abc import Callable
 
+from ambientpose_desktop.core.events import Log, Progress
 from ambientpose_desktop.runner.async_runner import AsyncTaskRunner
 from ambientpose_desktop.runner.lifecycle import Listener
 from ambientpose_desktop.store.settings import AppSettings
@@ -33,3 +34,28 @@ class AsyncDriver:
         self._call(self.runner.stop())
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(5)
+
+
+class Recorder(Listener):
+    """What the lifecycle told, from its thread."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, object]] = []
+        self.statuses: list[tuple[str, bool]] = []
+        self.lock = threading.Lock()
+
+    def task_event(self, task_id, event) -> None:
+        with self.lock:
+            self.events.append((task_id, event))
+
+    def executor_status(self, message: str, ok: bool) -> None:
+        self.statuses.append((message, ok))
+
+    def logs(self, task_id: str) -> list[str]:
+        with self.lock:
+            return [e.message for t, e in self.events if t == task_id and isinstance(e, Log)]
+
+    def frames(self, task_id: str) -> int:
+        with self.lock:
+            return max((e.frame for t, e in self.events
+                        if t == task_id and isinstance(e, Progress)), default=0)

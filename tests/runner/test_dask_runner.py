@@ -1,6 +1,7 @@
 """The lifecycle's Dask executor on a real ``distributed.LocalCluster`` (two worker
 processes): tasks run there as they do here, a worker killed mid-run costs a rerun and
-nothing else, Cancel stops the process on the worker, one task per GPU of a worker."""
+nothing else, Cancel stops the process on the worker, one task per GPU of a worker; and on
+``dask scheduler``/``dask worker`` processes that are not there yet at first."""
 
 from __future__ import annotations
 
@@ -9,52 +10,24 @@ import os
 import re
 import shutil
 import signal
-import threading
 
 import pytest
 
-from ambientpose_desktop.core.events import Log, Progress
 from ambientpose_desktop.core.params import TaskParams
 from ambientpose_desktop.core.task_folder import TaskFolder
 from ambientpose_desktop.core.tasks import TaskStatus
 from ambientpose_desktop.runner.actions import cancel_task
 from ambientpose_desktop.runner.dask_runner import executor_option, one_line, task_slots
 from ambientpose_desktop.runner.dask_worker import WorkerJob, cuda_device, files_problem
-from ambientpose_desktop.runner.lifecycle import Listener
 from ambientpose_desktop.store.settings import AppSettings
 from tests.conftest import media_path
-from tests.dask_helpers import local_cluster, wait_for, worker_processes
+from tests.dask_helpers import DaskProcesses, local_cluster, wait_for, worker_processes
 from tests.pipeline.worker_helpers import run_detect
-from tests.runner.async_driver import AsyncDriver
+from tests.runner.async_driver import AsyncDriver, Recorder
 
 pytest.importorskip("distributed")
 
 FAKE = TaskParams(backend="fake")
-
-
-class Recorder(Listener):
-    """What the lifecycle told, from its thread."""
-
-    def __init__(self) -> None:
-        self.events: list[tuple[str, object]] = []
-        self.statuses: list[tuple[str, bool]] = []
-        self.lock = threading.Lock()
-
-    def task_event(self, task_id, event) -> None:
-        with self.lock:
-            self.events.append((task_id, event))
-
-    def executor_status(self, message: str, ok: bool) -> None:
-        self.statuses.append((message, ok))
-
-    def logs(self, task_id: str) -> list[str]:
-        with self.lock:
-            return [e.message for t, e in self.events if t == task_id and isinstance(e, Log)]
-
-    def frames(self, task_id: str) -> int:
-        with self.lock:
-            return max((e.frame for t, e in self.events
-                        if t == task_id and isinstance(e, Progress)), default=0)
 
 
 @pytest.fixture
@@ -168,6 +141,47 @@ def test_a_worker_that_cannot_see_the_input_fails_the_task_naming_both(on_cluste
     assert repo.get(task.id).status == TaskStatus.FAILED
     assert f"cannot read the input {video}" in error and "Dask worker tcp://127.0.0.1:" in error
     assert "shared filesystem" in error
+
+
+def test_a_scheduler_down_leaves_tasks_queued_and_one_lost_puts_them_back(store,
+                                                                          monkeypatch):
+    """Unreachable at first: a message, the task stays PENDING, and runs once the scheduler
+    is up. Lost mid-run: the task goes back in the queue and its process on the worker
+    stops, nothing left running."""
+    from ambientpose_desktop.runner import dask_runner
+
+    monkeypatch.setattr(dask_runner, "CONNECT_TIMEOUT_S", 1.0)
+    monkeypatch.setattr(dask_runner, "RETRY_S", 0.5)
+    repo, _ = store
+    task = repo.create(media_path("videos/mmpose_demo.mp4"), FAKE)
+    cluster = DaskProcesses()
+    recorder = Recorder()
+    driver = AsyncDriver(store, AppSettings(task=FAKE, **executor_option(cluster.address)),
+                         recorder)
+    try:
+        wait_for(lambda: recorder.statuses, what="a word from the runner")
+        message, ok = recorder.statuses[0]
+        assert not ok and message.startswith(f"cannot reach the Dask scheduler at "
+                                              f"{cluster.address}: ")
+        assert message.endswith("tasks stay queued, trying again every 0.5 s")
+        assert _status(repo, task.id) == TaskStatus.PENDING
+        cluster.scheduler().worker()
+        wait_for(lambda: _status(repo, task.id).is_final, timeout=90, what="the task")
+        assert _status(repo, task.id) == TaskStatus.SUCCESS
+        assert recorder.statuses[-1][1] and "1 worker, 1 task" in recorder.statuses[-1][0]
+
+        slow = repo.create(media_path("videos/mmaction2_demo_skeleton.mp4"), TaskParams(
+            backend="fake", backend_options={"delay_s": 0.2}))
+        driver.runner.wake()
+        wait_for(lambda: recorder.frames(slow.id) > 0, what="progress")
+        cluster.processes[0].kill()  # the scheduler
+        wait_for(lambda: _status(repo, slow.id) == TaskStatus.PENDING, what="the requeue")
+        wait_for(lambda: not recorder.statuses[-1][1], what="the runner to say so")
+        wait_for(lambda: not worker_processes(slow.id), timeout=30, what="the process to end")
+    finally:
+        driver.stop()
+        cluster.stop()
+    assert _status(repo, slow.id) == TaskStatus.PENDING and repo.get(slow.id).error is None
 
 
 def test_one_task_per_gpu_of_a_worker(store):
