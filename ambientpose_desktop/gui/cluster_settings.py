@@ -7,14 +7,14 @@ it connects over the network (or starts a scheduler to render the script).
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QGroupBox,
-    QLabel,
     QLineEdit,
+    QPlainTextEdit,
     QPushButton,
     QWidget,
 )
@@ -59,10 +59,12 @@ class ExecutorFields(QGroupBox):
                                 "computer's files at the same paths (a shared filesystem)")
         self.test_button = QPushButton("Test connection")
         self.test_button.clicked.connect(self.test_connection)
-        self.report = QLabel()
-        self.report.setWordWrap(True)
-        self.report.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # Worker lists and job scripts run long: a read-only box that scrolls, not a label.
+        self.report = QPlainTextEdit(readOnly=True)
         self.report.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.report.setFixedHeight(self.report.fontMetrics().lineSpacing() * 9)
+        self.report.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.report.setVisible(False)
         form = QFormLayout(self)
         form.addRow("Where", with_button(self.executor, self.test_button))
         form.addRow("Scheduler address", self.address)
@@ -83,19 +85,23 @@ class ExecutorFields(QGroupBox):
         self.address.setEnabled(executor == "dask")
         self.test_button.setEnabled(executor != "local")
         self.report.clear()
+        self.report.setVisible(False)
 
     def test_connection(self) -> None:
         from superqt.utils import create_worker
 
         executor, address = self.values()
-        self.report.setText("Connecting…" if executor == "dask" else "Preparing the job script…")
+        self._show("Connecting…" if executor == "dask" else "Preparing the job script…",
+                   done=False)
         self.test_button.setEnabled(False)
         # Connected at creation (which starts it): an error goes to the dialog, not the
         # console; kept until it reports.
         self._worker = create_worker(cluster_report, executor, address, _connect={
             "returned": self._show, "errored": lambda exc: self._show(f"✖ {exc}")})
 
-    def _show(self, text: str) -> None:
-        self.report.setText(text)
-        self.test_button.setEnabled(self.executor.currentData() != "local")
-        self.tested.emit()
+    def _show(self, text: str, done: bool = True) -> None:
+        self.report.setPlainText(text)
+        self.report.setVisible(True)
+        if done:
+            self.test_button.setEnabled(self.executor.currentData() != "local")
+            self.tested.emit()

@@ -143,7 +143,11 @@ def open_client(target: ClusterTarget, paths: AppPaths | None = None,
                 timeout_s: float | None = None) -> tuple[Any, Any]:
     """A Dask client of ``target`` (and the SLURM cluster started for it, else ``None``);
     ``OSError`` says in one line why not."""
-    from distributed import Client
+    try:
+        from distributed import Client
+    except ImportError:
+        raise OSError("Dask is not installed here: pip install "
+                      "'ambientpose-desktop[cluster]'") from None
 
     _forward_distributed_logs()
     cluster = None
@@ -351,7 +355,6 @@ class DaskExecutor:
         if self._connection is not None:
             self._connection.close()
             self._connection = None
-        self._calls.shutdown(wait=False)
 
     def connection_lost(self, connection: _Connection, keys: list[str]) -> None:
         """(The watcher's thread.) Its client went away with these runs: back in the queue."""

@@ -22,6 +22,7 @@ key is optional and these are the defaults::
 from __future__ import annotations
 
 import shutil
+import signal
 import sys
 import tomllib
 from dataclasses import dataclass, field, fields
@@ -118,11 +119,26 @@ def _kind(expected: type) -> str:
     return {int: "a whole number", str: "text", list: "a list of text"}[expected]
 
 
-def new_cluster(paths: AppPaths | None = None) -> Any:
-    """A ``SLURMCluster`` from the config (its scheduler runs here; no job submitted yet)."""
+def _slurm_cluster_class() -> Any:
+    """dask-jobqueue 0.9.0 sets a SIGINT handler when it is imported (dask/dask-jobqueue#696,
+    fixed upstream after that release): off the main thread (where the window and serve
+    start it) that raises, on it it would replace our Ctrl-C. Import it with ``signal.signal``
+    a no-op for that moment (only the main thread may set handlers, and it is not doing so)."""
+    if "dask_jobqueue" not in sys.modules:
+        real = signal.signal
+        signal.signal = lambda signum, handler: signal.getsignal(signum)
+        try:
+            import dask_jobqueue  # noqa: F401
+        finally:
+            signal.signal = real
     from dask_jobqueue import SLURMCluster
 
-    return SLURMCluster(**SlurmConfig.load(paths).cluster_options(paths))
+    return SLURMCluster
+
+
+def new_cluster(paths: AppPaths | None = None) -> Any:
+    """A ``SLURMCluster`` from the config (its scheduler runs here; no job submitted yet)."""
+    return _slurm_cluster_class()(**SlurmConfig.load(paths).cluster_options(paths))
 
 
 def job_script(paths: AppPaths | None = None) -> str:

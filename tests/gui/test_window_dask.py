@@ -67,6 +67,8 @@ def test_an_unreachable_scheduler_leaves_tasks_queued_and_says_so(make_window, q
 def test_settings_choose_the_cluster_and_test_the_connection(qtbot, dask_cluster):
     dialog = SettingsDialog(AppSettings(task=TaskParams(backend="fake")))
     qtbot.addWidget(dialog)
+    with qtbot.waitSignal(dialog.machineInspected, timeout=WAIT_MS):
+        pass  # its own check of the backends, off the GUI thread, must not outlive it
     fields = dialog.executor_fields
     assert fields.values() == ("local", "") and not fields.test_button.isEnabled()
     fields.executor.setCurrentIndex(fields.executor.findData("dask"))
@@ -76,11 +78,17 @@ def test_settings_choose_the_cluster_and_test_the_connection(qtbot, dask_cluster
     fields.address.setText(dask_cluster)
     with qtbot.waitSignal(fields.tested, timeout=WAIT_MS):
         fields.test_button.click()
-    assert fields.report.text().startswith("✔ 2 workers:")
-    assert "1 thread" in fields.report.text() and "GiB, no GPU" in fields.report.text()
+    report = fields.report.toPlainText()
+    assert report.startswith("✔ 2 workers:") and "1 thread" in report and "GiB, no GPU" in report
     settings = dialog.result_settings()
     assert (settings.executor, settings.dask_address) == ("dask", dask_cluster)
     fields.address.setText(f"127.0.0.1:{free_port()}")
     with qtbot.waitSignal(fields.tested, timeout=WAIT_MS):
         fields.test_button.click()
-    assert fields.report.text().startswith("✖ Timed out trying to connect")
+    assert fields.report.toPlainText().startswith("✖ Timed out trying to connect")
+    fields.executor.setCurrentIndex(fields.executor.findData("slurm"))
+    assert not fields.address.isEnabled() and not fields.report.isVisible()
+    with qtbot.waitSignal(fields.tested, timeout=WAIT_MS):
+        fields.test_button.click()
+    assert "not there yet: the defaults apply" in fields.report.toPlainText()
+    assert "#SBATCH -J ambientpose" in fields.report.toPlainText()

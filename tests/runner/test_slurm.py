@@ -4,6 +4,7 @@ the config's checks, and what the runner says where sbatch is missing."""
 from __future__ import annotations
 
 import shutil
+import subprocess
 import sys
 
 import pytest
@@ -16,6 +17,7 @@ from ambientpose_desktop.runner.slurm import SlurmConfig, job_script, start_clus
 from ambientpose_desktop.store.settings import AppSettings
 from tests.conftest import media_path
 from tests.dask_helpers import wait_for
+from tests.pipeline.worker_helpers import worker_env
 from tests.runner.async_driver import AsyncDriver, Recorder
 
 pytest.importorskip("dask_jobqueue")
@@ -72,6 +74,22 @@ def test_the_defaults_one_cpu_task_per_job():
     assert worker.startswith(f"{sys.executable} -m distributed.cli.dask_worker")
     assert "--nthreads 1" in worker and "--resources" not in worker
     assert SlurmConfig.load() == SlurmConfig()
+
+
+def test_the_script_renders_off_the_main_thread_and_leaves_ctrl_c_alone():
+    """The window and serve prepare it on a thread; dask-jobqueue 0.9.0 would set a SIGINT
+    handler on import (a fresh process: the import happens once)."""
+    code = ("import signal, threading\n"
+            "from ambientpose_desktop.runner.slurm import job_script\n"
+            "before = signal.getsignal(signal.SIGINT)\n"
+            "out = []\n"
+            "thread = threading.Thread(target=lambda: out.append(job_script()))\n"
+            "thread.start(); thread.join()\n"
+            "assert out and '#SBATCH -J ambientpose' in out[0], out\n"
+            "assert signal.getsignal(signal.SIGINT) is before\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, env=worker_env())
+    assert proc.returncode == 0, proc.stderr[-2000:]
 
 
 @pytest.mark.parametrize(("text", "words"), [
