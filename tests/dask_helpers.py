@@ -7,7 +7,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from tests.pipeline.worker_helpers import worker_env
@@ -86,13 +85,3 @@ def worker_processes(task_id: str) -> list[int]:
         if b"detect" in cmdline and task_id.encode() in cmdline:
             pids.append(int(entry.name))
     return pids
-
-
-def wait_for(predicate, timeout: float = 60.0, what: str = "a condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")

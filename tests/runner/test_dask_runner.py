@@ -21,8 +21,9 @@ from ambientpose_desktop.runner.dask_runner import executor_option, one_line, ta
 from ambientpose_desktop.runner.dask_worker import WorkerJob, cuda_device, files_problem
 from ambientpose_desktop.store.settings import AppSettings
 from tests.conftest import media_path
-from tests.dask_helpers import DaskProcesses, local_cluster, wait_for, worker_processes
+from tests.dask_helpers import DaskProcesses, local_cluster, worker_processes
 from tests.pipeline.worker_helpers import run_detect
+from tests.polling import wait_for
 from tests.runner.async_driver import AsyncDriver, Recorder
 
 pytest.importorskip("distributed")

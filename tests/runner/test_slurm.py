@@ -16,8 +16,8 @@ from ambientpose_desktop.core.tasks import TaskStatus
 from ambientpose_desktop.runner.slurm import SlurmConfig, job_script, start_cluster
 from ambientpose_desktop.store.settings import AppSettings
 from tests.conftest import media_path
-from tests.dask_helpers import wait_for
 from tests.pipeline.worker_helpers import worker_env
+from tests.polling import wait_for
 from tests.runner.async_driver import AsyncDriver, Recorder
 
 pytest.importorskip("dask_jobqueue")

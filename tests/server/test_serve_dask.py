@@ -10,8 +10,9 @@ import time
 import httpx
 
 from ambientpose_desktop.core.tasks import TaskStatus
-from tests.dask_helpers import wait_for, worker_processes
+from tests.dask_helpers import worker_processes
 from tests.pipeline.worker_helpers import run_detect
+from tests.polling import wait_for
 from tests.server.conftest import sse_events, upload
 
 

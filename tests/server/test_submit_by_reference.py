@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from ambientpose_desktop.core.tasks import TaskStatus
-from tests.dask_helpers import wait_for
+from tests.polling import wait_for
 from tests.server.conftest import upload
 
 
