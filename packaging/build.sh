@@ -16,12 +16,6 @@ if [ -z "$python" ]; then
     echo "creating .venv with the app and PyInstaller (pip install -e .[package])"
     python3.11 -m venv .venv
     .venv/bin/pip install -q -e ".[package]"
-    # Some dependencies pull in opencv-python, whose cv2 brings its own Qt 5 (tens of MB, and a
-    # second Qt beside PySide6's): keep only the headless build the app asks for.
-    if .venv/bin/pip show -q opencv-python 2>/dev/null; then
-      .venv/bin/pip uninstall -q -y opencv-python
-      .venv/bin/pip install -q --force-reinstall --no-deps opencv-python-headless
-    fi
   fi
   python=.venv/bin/python
 fi
@@ -30,9 +24,12 @@ if ! "$python" -c "import PyInstaller" 2>/dev/null; then
   exit 2
 fi
 
-if "$python" -c "import cv2, pathlib, sys; sys.exit(not (pathlib.Path(cv2.__file__).parent / 'qt').is_dir())" 2>/dev/null; then
-  echo "note: cv2 in $python is opencv-python (with its own Qt 5); the bundle carries it." \
-       "A build environment with only opencv-python-headless is smaller."
+# Two OpenCV wheels share the files of one cv2: the bundle would carry whichever came last.
+opencvs="$("$python" -c 'from importlib.metadata import packages_distributions as p
+print(" ".join(sorted(set(p().get("cv2", [])))))')"
+if [ "$(wc -w <<< "$opencvs")" -gt 1 ]; then
+  echo "note: cv2 in $python comes from $opencvs; keep only the one pyproject.toml names" \
+       "(python -m pytest tests/test_environment.py says how)"
 fi
 
 start=$(date +%s)

@@ -16,20 +16,19 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD"
 app="$root/dist/AmbientPose/AmbientPose"
-# The build's interpreter (as in build.sh): hidden from the app, used for the checks and the
-# screenshot only.
-python="${PYTHON:-$root/.venv/bin/python}"
-[ -x "$python" ] || python=python3
-
 # Everything runs on a private X server, so the window step needs no desktop.
 if [ -z "${SMOKE_IN_XVFB:-}" ]; then
   command -v xvfb-run >/dev/null || { echo "error: xvfb-run is not installed" >&2; exit 2; }
   SMOKE_IN_XVFB=1 exec xvfb-run -a -s "-screen 0 1280x800x24" "$0" "$@"
 fi
 
-if [ "${1:-}" = "--rebuild" ] || [ ! -x "$app" ]; then
+# The build's interpreter (as in build.sh: $PYTHON, else .venv/bin/python, which build.sh makes
+# in a fresh checkout): hidden from the app, used for the checks and the screenshot only.
+python="${PYTHON:-$root/.venv/bin/python}"
+if [ "${1:-}" = "--rebuild" ] || [ ! -x "$app" ] || [ ! -x "$python" ]; then
   packaging/build.sh
 fi
+[ -x "$python" ] || { echo "error: no Python at $python (set PYTHON)" >&2; exit 2; }
 
 media="${AMBIENTPOSE_MEDIA:-$root/../shared/media}"
 video="$media/videos/mmpose_demo.mp4"

@@ -66,6 +66,19 @@ def processed_task(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def finished_task_folder(tmp_path_factory) -> Path:
+    """A task folder holding a finished run: the real worker, fake backend, a 5-frame video."""
+    from tests.pipeline.worker_helpers import run_detect
+
+    video = media_path("videos/mmpose_demo.mp4").resolve()
+    folder = tmp_path_factory.mktemp("finished") / "run"
+    proc = run_detect(video, "--backend", "fake", "--output", folder,
+                      AMBIENTPOSE_HOME=str(tmp_path_factory.mktemp("worker-home")))
+    assert proc.returncode == 0, proc.stderr
+    return folder
+
+
+@pytest.fixture(scope="session")
 def dask_cluster():
     """A real ``distributed.LocalCluster``: 2 worker processes, one thread each; its address."""
     pytest.importorskip("distributed")

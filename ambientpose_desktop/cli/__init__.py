@@ -41,12 +41,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if getattr(args, "func", None) is None:
-        from ambientpose_desktop.cli.gui import run
-
-        return run(args)
+    func = getattr(args, "func", None)
+    if func is None:  # plain ``ambientpose``: the window, with the same one-line errors
+        from ambientpose_desktop.cli.gui import run as func
     try:
-        return int(args.func(args) or 0)
+        return int(func(args) or 0)
     except AmbientPoseError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code

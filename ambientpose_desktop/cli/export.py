@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from ambientpose_desktop.cli.database import add_recover_flag
+
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     from ambientpose_desktop.pipeline.export_formats import EXPORT_FORMATS
@@ -18,25 +20,28 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--output", "-o", type=Path, required=True, metavar="PATH",
                    help="file to write (a folder for frames-jpeg)")
     p.add_argument("--overwrite", action="store_true", help="replace PATH if it exists")
+    add_recover_flag(p)
     p.set_defaults(func=_run_export)
 
 
-def task_folder(task: str) -> Path:
-    """The folder of ``task``: a path to a task folder, or a task id looked up in the store."""
+def task_folder(args: argparse.Namespace) -> Path:
+    """The folder of ``args.task``: a path to a task folder, or a task id looked up in the
+    store."""
+    from ambientpose_desktop.cli.database import opened_store
     from ambientpose_desktop.core.errors import InputError
     from ambientpose_desktop.core.task_folder import TaskFolder
+    from ambientpose_desktop.store import TaskNotFound, UnsafePath
 
+    task = args.task
     as_path = Path(task).expanduser()
     if as_path.is_dir():
         return as_path
-    from ambientpose_desktop.store import TaskNotFound, UnsafePath, open_store
-
-    repo, artefacts = open_store()
-    try:
-        found = repo.get(task)
-        folder = artefacts.results_dir(found)
-    except (TaskNotFound, UnsafePath):
-        raise InputError(f"no task or task folder called {task!r}") from None
+    with opened_store(args) as (repo, artefacts):
+        try:
+            found = repo.get(task)
+            folder = artefacts.results_dir(found)
+        except (TaskNotFound, UnsafePath):
+            raise InputError(f"no task or task folder called {task!r}") from None
     if not TaskFolder(folder).has_results():
         raise InputError(f"task {task} has no results yet (status {found.status.value})")
     return folder
@@ -45,7 +50,7 @@ def task_folder(task: str) -> Path:
 def _run_export(args: argparse.Namespace) -> int:
     from ambientpose_desktop.pipeline.export import export_task
 
-    folder = task_folder(args.task)
+    folder = task_folder(args)
     shown = [-1]
 
     def progress(done: int, total: int) -> None:

@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import importlib.util
 
+from ambientpose_desktop.cli.database import add_recover_flag
+
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("gui", help="open the window (the default)")
+    add_recover_flag(p)
     p.set_defaults(func=run)
 
 
@@ -18,7 +21,7 @@ def run(args: argparse.Namespace) -> int:
         from ambientpose_desktop.cli import missing_extra
 
         return missing_extra(exc, "the window", "app")
-    return gui_main(_server_factory())
+    return gui_main(_server_factory(), recover_db=getattr(args, "recover_db", False))
 
 
 def _server_factory():

@@ -16,6 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from ambientpose_desktop.cli.database import add_recover_flag
 from ambientpose_desktop.cli.detect import add_param_arguments
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -42,11 +43,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="tasks at once (default: the Settings value, else one per GPU here, "
                         "or what the cluster can run)")
     add_param_arguments(p, from_settings=True)
+    add_recover_flag(p)
     p.set_defaults(func=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
     from ambientpose_desktop.cli.batch_progress import BatchProgress
+    from ambientpose_desktop.cli.database import opened_store
     from ambientpose_desktop.core.logs import setup_logging
     from ambientpose_desktop.core.params import PARAMS
     from ambientpose_desktop.core.paths import app_paths
@@ -55,7 +58,6 @@ def _run(args: argparse.Namespace) -> int:
     from ambientpose_desktop.runner.async_runner import AsyncTaskRunner
     from ambientpose_desktop.runner.dask_runner import executor_option
     from ambientpose_desktop.runner.intake import classify, refusal_text
-    from ambientpose_desktop.store import open_store
     from ambientpose_desktop.store.settings import AppSettings
 
     setup_logging("run", stderr_level=None)  # the bars are the terminal's; the log has the rest
@@ -71,17 +73,17 @@ def _run(args: argparse.Namespace) -> int:
     if not intake.accepted:
         print("error: nothing to run", file=sys.stderr)
         return EXIT_USAGE
-    repo, artefacts = open_store(paths)
-    bars = BatchProgress()
-    runner = AsyncTaskRunner(repo, artefacts, settings=lambda: settings, slots=args.slots,
-                             listener=bars, poll_interval_s=POLL_S)
-    tasks = [add_task(repo, runner, path, params) for path in intake.accepted]
-    runner.lifecycle.only = {task.id for task in tasks}
-    bars.add(tasks)
-    try:
-        return asyncio.run(_until_done(runner, repo, bars))
-    finally:
-        bars.close()
+    with opened_store(args, paths) as (repo, artefacts):
+        bars = BatchProgress()
+        runner = AsyncTaskRunner(repo, artefacts, settings=lambda: settings, slots=args.slots,
+                                 listener=bars, poll_interval_s=POLL_S)
+        tasks = [add_task(repo, runner, path, params) for path in intake.accepted]
+        runner.lifecycle.only = {task.id for task in tasks}
+        bars.add(tasks)
+        try:
+            return asyncio.run(_until_done(runner, repo, bars))
+        finally:
+            bars.close()
 
 
 async def _until_done(runner: Any, repo: Any, bars: Any) -> int:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ipaddress
 import sys
 from dataclasses import replace
 from pathlib import Path
+
+from ambientpose_desktop.cli.database import add_recover_flag
 
 DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8765
 
@@ -30,6 +33,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--allow-path", action="append", type=Path, default=[], metavar="DIR",
                    help="let POST /tasks name a video on this computer under DIR instead of "
                         "uploading it (repeatable; none by default)")
+    add_recover_flag(p)
     p.set_defaults(func=run)
 
 
@@ -55,9 +59,9 @@ def run(args: argparse.Namespace) -> int:
         from ambientpose_desktop.cli import missing_extra
 
         return missing_extra(exc, "serving", "server")
+    from ambientpose_desktop.cli.database import opened_store
     from ambientpose_desktop.core.logs import setup_logging
     from ambientpose_desktop.core.paths import app_paths
-    from ambientpose_desktop.store import open_store
     from ambientpose_desktop.store.settings import AppSettings
 
     missing = [folder for folder in args.allow_path if not folder.is_dir()]
@@ -66,7 +70,6 @@ def run(args: argparse.Namespace) -> int:
         return 2
     setup_logging("server", stderr_level="INFO")
     paths = app_paths().ensure()
-    repo, artefacts = open_store(paths)
     where = executor_option(args.dask) if args.dask else {}
 
     def settings() -> AppSettings:
@@ -74,25 +77,36 @@ def run(args: argparse.Namespace) -> int:
         executor the Settings dialog saved apply to serve too (``--dask`` wins)."""
         return replace(AppSettings.load(paths), **where)
 
-    runner = AsyncTaskRunner(repo, artefacts, settings=settings, slots=args.slots)
-    tokens = TokenStore(paths.config)
-    app = create_app(repo=repo, artefacts=artefacts, runner=runner, token=tokens.current,
-                     settings=settings, lifespan=runner.running,
-                     allowed_folders=args.allow_path)
-    try:
-        sock = bind_socket(args.host, args.port)
-    except OSError as exc:
-        print(f"error: {exc.strerror or exc}", file=sys.stderr)
-        return 1
-    if not is_loopback(args.host):
-        print(f"warning: listening on {args.host}: other machines can reach this server; "
-              "anyone with the token can submit videos and read results", file=sys.stderr)
-    url = base_url(args.host, sock.getsockname()[1])
-    print(f"AmbientPose API at {url}  (docs: {url}/docs)", flush=True)
-    if args.allow_path:
-        print("videos may also be named by path under: "
-              + ", ".join(str(folder.resolve()) for folder in args.allow_path), flush=True)
-    print(f"token: {tokens.current()}", flush=True)
-    print(f"  curl -H 'Authorization: Bearer {tokens.current()}' {url}/tasks", flush=True)
-    uvicorn.Server(server_config(app)).run(sockets=[sock])
+    with opened_store(args, paths) as (repo, artefacts):
+        runner = AsyncTaskRunner(repo, artefacts, settings=settings, slots=args.slots)
+
+        @contextlib.asynccontextmanager
+        async def lifespan(app):
+            # The store is closed here, after the runner has stopped: uvicorn re-raises a
+            # SIGTERM once it has shut down, and the process ends before code after run().
+            try:
+                async with runner.running(app):
+                    yield
+            finally:
+                repo.close()
+
+        tokens = TokenStore(paths.config)
+        app = create_app(repo=repo, artefacts=artefacts, runner=runner, token=tokens.current,
+                         settings=settings, lifespan=lifespan, allowed_folders=args.allow_path)
+        try:
+            sock = bind_socket(args.host, args.port)
+        except OSError as exc:
+            print(f"error: {exc.strerror or exc}", file=sys.stderr)
+            return 1
+        if not is_loopback(args.host):
+            print(f"warning: listening on {args.host}: other machines can reach this server; "
+                  "anyone with the token can submit videos and read results", file=sys.stderr)
+        url = base_url(args.host, sock.getsockname()[1])
+        print(f"AmbientPose API at {url}  (docs: {url}/docs)", flush=True)
+        if args.allow_path:
+            print("videos may also be named by path under: "
+                  + ", ".join(str(folder.resolve()) for folder in args.allow_path), flush=True)
+        print(f"token: {tokens.current()}", flush=True)
+        print(f"  curl -H 'Authorization: Bearer {tokens.current()}' {url}/tasks", flush=True)
+        uvicorn.Server(server_config(app)).run(sockets=[sock])
     return 0

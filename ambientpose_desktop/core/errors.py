@@ -35,3 +35,35 @@ class DecodeError(AmbientPoseError):
     def __init__(self, message: str, frames_decoded: int) -> None:
         super().__init__(message)
         self.frames_decoded = frames_decoded
+
+
+class DatabaseError(AmbientPoseError):
+    """The task database cannot be used as it is; ``path`` names the file."""
+
+    def __init__(self, message: str, path) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class DamagedDatabase(DatabaseError):
+    """The task database is damaged (or is not a database at all). Moving it aside and
+    adopting the task folders still on disk into a fresh one gets the app going again;
+    ``reason`` is what SQLite found."""
+
+    def __init__(self, path, reason: str) -> None:
+        super().__init__(
+            f"the task database {path} is damaged ({reason}); run the same command again "
+            "with --recover-db to move it aside (it is kept, not deleted) and start with an "
+            "empty task list, into which the task folders still on disk are adopted", path)
+        self.reason = reason
+
+
+class NewerDatabase(DatabaseError):
+    """The task database was written by a newer AmbientPose: it is left exactly as it is."""
+
+    def __init__(self, path, version: int, known: int) -> None:
+        super().__init__(
+            f"the task database {path} was written by a newer AmbientPose (schema version "
+            f"{version}; this one knows up to {known}): update AmbientPose; the file was not "
+            "changed", path)
+        self.version = version

@@ -27,6 +27,9 @@ class KeypointFormat:
     names: tuple[str, ...]
     skeleton: tuple[tuple[int, int], ...]
     edge_colors: tuple[RGB, ...] = field(default=())
+    # Per-keypoint spread of human labels (COCO's OKS sigmas): how far apart two estimates
+    # of one keypoint may lie, relative to the person's size, and still be the same point.
+    sigmas: tuple[float, ...] = field(default=())
 
     @property
     def num_keypoints(self) -> int:
@@ -58,15 +61,17 @@ def _side(name: str) -> str:
 
 
 def _make(name: str, names: list[str], skeleton: list[tuple[int, int]],
-          colors: list[RGB] | None = None) -> KeypointFormat:
+          sigmas: list[float], colors: list[RGB] | None = None) -> KeypointFormat:
     names_t = tuple(names)
     edges = tuple(skeleton)
     for a, b in edges:
         if not (0 <= a < len(names_t) and 0 <= b < len(names_t)):
             raise ValueError(f"{name}: edge ({a}, {b}) outside {len(names_t)} keypoints")
+    if len(sigmas) != len(names_t):
+        raise ValueError(f"{name}: {len(sigmas)} sigmas for {len(names_t)} keypoints")
     if colors is None:
         colors = [_side_color(names_t, a, b) for a, b in edges]
-    return KeypointFormat(name, names_t, edges, tuple(colors))
+    return KeypointFormat(name, names_t, edges, tuple(colors), tuple(sigmas))
 
 
 _COCO_NAMES = [
@@ -79,7 +84,10 @@ _COCO_SKELETON = [
     (15, 13), (13, 11), (16, 14), (14, 12), (11, 12), (5, 11), (6, 12), (5, 6),
     (5, 7), (6, 8), (7, 9), (8, 10), (1, 2), (0, 1), (0, 2), (1, 3), (2, 4), (3, 5), (4, 6),
 ]
-COCO_17 = _make("coco17", _COCO_NAMES, _COCO_SKELETON)
+# COCO's keypoint evaluation (pycocotools ``COCOeval.kpt_oks_sigmas``).
+_COCO_SIGMAS = [0.026, 0.025, 0.025, 0.035, 0.035, 0.079, 0.079, 0.072, 0.072, 0.062, 0.062,
+                0.107, 0.107, 0.087, 0.087, 0.089, 0.089]
+COCO_17 = _make("coco17", _COCO_NAMES, _COCO_SKELETON, _COCO_SIGMAS)
 
 _HALPE_BODY_EXTRA = [
     "head", "neck", "hip",
@@ -92,7 +100,10 @@ _HALPE_26_SKELETON = [
     (17, 18), (18, 19), (19, 11), (19, 12), (11, 13), (12, 14), (13, 15), (14, 16),
     (20, 24), (21, 25), (23, 25), (22, 24), (15, 24), (16, 25),
 ]
-HALPE_26 = _make("halpe26", _COCO_NAMES + _HALPE_BODY_EXTRA, _HALPE_26_SKELETON)
+# Halpe's extra points as AlphaPose's pose NMS weighs them (head, neck, hip, then the feet).
+_HALPE_BODY_SIGMAS = _COCO_SIGMAS + [0.08, 0.08, 0.08] + [0.089] * 6
+HALPE_26 = _make("halpe26", _COCO_NAMES + _HALPE_BODY_EXTRA, _HALPE_26_SKELETON,
+                 _HALPE_BODY_SIGMAS)
 
 
 def _face_68_edges(base: int) -> list[tuple[int, int]]:
@@ -128,7 +139,8 @@ def _halpe_136() -> KeypointFormat:
     skeleton = body + face_edges + left + right
     colors = [_side_color(tuple(names), a, b) for a, b in body]
     colors += [FACE] * len(face_edges) + [HAND_LEFT] * len(left) + [HAND_RIGHT] * len(right)
-    return _make("halpe136", names, skeleton, colors)
+    sigmas = _HALPE_BODY_SIGMAS + [0.025] * (68 + 21 + 21)  # face and hands, as AlphaPose
+    return _make("halpe136", names, skeleton, sigmas, colors)
 
 
 HALPE_136 = _halpe_136()

@@ -17,8 +17,8 @@ from ambientpose_desktop.core.task_folder import TaskFolder
 
 
 class Layer(StrEnum):
-    RAW = "raw"  # the online tracker's output, rejected detections kept
-    LINKED = "linked"  # after pose NMS and the offline re-linking pass (pose.json)
+    RAW = "raw"  # the online tracker's output (after pose NMS), rejected detections kept
+    LINKED = "linked"  # after the offline re-linking pass (pose.json)
     EDITED = "edited"  # linked, with the proofreading edits replayed on top
     FILTERED = "filtered"  # gap filling and smoothing of the edited (or linked) layer
 

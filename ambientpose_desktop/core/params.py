@@ -18,6 +18,9 @@ from ambientpose_desktop.core.errors import InputError
 
 DEFAULT_BACKEND = "embedded"
 DEVICE_PATTERN = r"auto|cpu|mps|cuda(:\d{1,2})?"
+# How an image folder is read: frames of one recording (tracked), unrelated stills (an id per
+# person per image), or decided from the file names and sizes (``pipeline.stills``).
+FOLDER_MODES = ("auto", "sequence", "stills")
 
 
 @dataclass(frozen=True)
@@ -146,6 +149,14 @@ class TaskParams:
     overlay_video: bool = _param("bool", False, "Overlay video", "also write overlay.mp4")
     frames_jpeg: bool = _param("bool", False, "JPEG folders",
                                "also write frames_*/ and overlay_*/ JPEG folders")
+    people: int | None = _param("int", None, "Expected people",
+                                "at most this many identities; detections that fit none are "
+                                "kept only in the raw layer (none: decided from the video)",
+                                minimum=1, maximum=100, optional=True)
+    image_folder: str = _param("choice", "auto", "Image folder is",
+                               "sequence: frames of one recording, tracked; stills: unrelated "
+                               "pictures, never tracked across images; auto: numbered "
+                               "same-size images are a sequence", choices=FOLDER_MODES)
     # Checked by the backend that declares them (``pipeline.backends``), not here.
     backend_options: dict[str, Any] = field(default_factory=dict)
 

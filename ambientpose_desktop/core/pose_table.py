@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +23,7 @@ from ambientpose_desktop.core.summary import Summary
 from ambientpose_desktop.core.task_folder import TaskFolder
 
 _VERSION = 1
+_COLUMNS = ("offsets", "keypoints", "boxes", "scores", "idx")
 
 
 @dataclass
@@ -90,20 +91,55 @@ class PoseTable:
             idx=np.asarray([p.idx for p in people], np.int32),
         )
 
-    def save(self, path: Path) -> None:
-        """Write uncompressed ``.npz`` atomically (uncompressed: loading is a plain read)."""
+    def select(self, keep: np.ndarray) -> PoseTable:
+        """The table of the rows where ``keep`` (rows,) bool is true, frames unchanged."""
+        kept_per_frame = np.bincount(self.frame_of_row()[keep], minlength=self.num_frames)
+        offsets = np.zeros_like(self.offsets)
+        np.cumsum(kept_per_frame, out=offsets[1:])
+        return PoseTable(offsets=offsets, keypoints=self.keypoints[keep], boxes=self.boxes[keep],
+                         scores=self.scores[keep], idx=self.idx[keep])
+
+    @classmethod
+    def concat(cls, tables: Sequence[PoseTable]) -> PoseTable:
+        """The frames of ``tables`` one after the other (consecutive chunks of one video)."""
+        offsets = [np.zeros(1, np.int64)]
+        for table in tables:
+            offsets.append(table.offsets[1:] + offsets[-1][-1])
+        return cls(offsets=np.concatenate(offsets),
+                   keypoints=np.concatenate([t.keypoints for t in tables]),
+                   boxes=np.concatenate([t.boxes for t in tables]),
+                   scores=np.concatenate([t.scores for t in tables]),
+                   idx=np.concatenate([t.idx for t in tables]))
+
+    def save(self, path: Path, columns: Mapping[str, np.ndarray] | None = None) -> None:
+        """Write uncompressed ``.npz`` atomically (uncompressed: loading is a plain read).
+
+        ``columns`` are further per-row arrays stored beside the table (the raw layer's
+        appearance descriptors); ``load`` ignores them, ``load_columns`` reads them."""
+        extra = dict(columns or {})
+        for name, values in extra.items():
+            if name in _COLUMNS or name == "version" or len(values) != self.num_rows:
+                raise ValueError(f"column {name!r} clashes with the table or is not one per row")
         buffer = io.BytesIO()
         np.savez(buffer, version=np.int32(_VERSION), offsets=self.offsets,
-                 keypoints=self.keypoints, boxes=self.boxes, scores=self.scores, idx=self.idx)
+                 keypoints=self.keypoints, boxes=self.boxes, scores=self.scores, idx=self.idx,
+                 **extra)
         atomic_write_bytes(path, buffer.getvalue())
 
     @classmethod
     def load(cls, path: Path) -> PoseTable:
+        return cls(**cls.load_columns(path, _COLUMNS))
+
+    @staticmethod
+    def load_columns(path: Path, names: Sequence[str]) -> dict[str, np.ndarray]:
+        """The arrays ``names`` of a saved table (``KeyError`` naming a missing one)."""
         with np.load(path, allow_pickle=False) as data:
             if int(data["version"]) != _VERSION:
                 raise ValueError(f"{path.name}: unsupported version {int(data['version'])}")
-            return cls(**{name: data[name] for name in
-                          ("offsets", "keypoints", "boxes", "scores", "idx")})
+            missing = [name for name in names if name not in data.files]
+            if missing:
+                raise KeyError(f"{path.name} has no {', '.join(missing)}")
+            return {name: data[name] for name in names}
 
 
 class PoseTableBuilder:

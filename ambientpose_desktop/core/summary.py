@@ -47,6 +47,9 @@ class Summary:
     timings: dict[str, float]
     warnings: list[str] = field(default_factory=list)
     outputs: list[str] = field(default_factory=list)
+    # Detections the re-linking pass left out of the linked layer (they fitted none of the
+    # expected people): kept in the raw layer, where the viewer shows them.
+    rejected: int = 0
     # The interpreter that ran the worker (Settings may name another one, e.g. AlphaPose's).
     python: str = ""
 

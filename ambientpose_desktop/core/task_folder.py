@@ -7,8 +7,8 @@ nobody spells a file name out again. ``ArtefactStore.results_dir`` stays the one
 *where* a task's folder is.
 
 Results are layered and no layer rewrites the one below it (``docs/architecture.md``):
-``raw`` (the online tracker's output, with rejected detections) → ``linked`` (pose NMS and
-the offline re-linking pass; ``pose.json`` / ``pose.npz``) → ``edited`` (the proofreading
+``raw`` (the online tracker's output, with rejected detections) → ``linked`` (the offline
+re-linking pass; ``pose.json`` / ``pose.npz``) → ``edited`` (the proofreading
 edit file replayed on top) → ``filtered`` (gap filling and smoothing, parameters recorded).
 """
 
@@ -53,7 +53,8 @@ class TaskFolder:
 
     @property
     def raw_table(self) -> Path:
-        """The online tracker's output before NMS and re-linking, rejected detections kept."""
+        """The online tracker's output (after pose NMS, before re-linking), every detection
+        kept, with each one's appearance and linked id (``core.raw_layer``)."""
         return self.path / RAW_TABLE
 
     @property

@@ -11,6 +11,7 @@ import os
 import sys
 from collections.abc import Callable
 
+from loguru import logger
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
@@ -42,14 +43,38 @@ def _deferred(make_server: ServerFactory, repo: TaskRepository, artefacts: Artef
     return lambda: make_server(repo, artefacts, runner, lambda: runner.settings)
 
 
-def main(make_server: ServerFactory | None = None) -> int:
+def open_window_store(recover_db: bool = False,
+                      ) -> tuple[TaskRepository, ArtefactStore, str]:
+    """The store, and a message for the status bar. A damaged database is moved aside if the
+    user agrees in a dialog (or ``recover_db``); else ``DamagedDatabase`` is raised, as is
+    any other ``DatabaseError``, after a message box for whoever started the app from a menu."""
+    from ambientpose_desktop.core.errors import DamagedDatabase, DatabaseError
+    from ambientpose_desktop.gui import dialogs
+    from ambientpose_desktop.gui.main_window import APP_TITLE
+    from ambientpose_desktop.store import open_store, recover_store
+
+    try:
+        return (*open_store(), "")
+    except DamagedDatabase as exc:
+        if not recover_db and not dialogs.ask_move_damaged_database(None, str(exc.path),
+                                                                     exc.reason):
+            raise
+    except DatabaseError as exc:
+        dialogs.show_error(None, APP_TITLE, str(exc))
+        raise
+    message = recover_store().message()
+    logger.warning(message)
+    return (*open_store(), message)
+
+
+def main(make_server: ServerFactory | None = None, recover_db: bool = False) -> int:
     """Run the window until it closes; returns the exit code. Without ``make_server`` the
-    Server menu says how to install the server."""
+    Server menu says how to install the server; ``recover_db`` moves a damaged database
+    aside without asking."""
     from ambientpose_desktop.core.logs import setup_logging
     from ambientpose_desktop.gui.main_window import APP_TITLE, MainWindow
     from ambientpose_desktop.gui.resources import app_icon
     from ambientpose_desktop.runner.qt_runner import QtTaskRunner
-    from ambientpose_desktop.store import open_store
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName(APP_TITLE)
@@ -58,17 +83,22 @@ def main(make_server: ServerFactory | None = None) -> int:
     app.setWindowIcon(app_icon())
     app.setStyle("Fusion")
     setup_logging("gui")
-    repo, artefacts = open_store()
-    settings = AppSettings.load()
-    runner = QtTaskRunner(repo, artefacts, settings)
-    server = _deferred(make_server, repo, artefacts, runner) if make_server else None
-    window = MainWindow(repo, artefacts, runner, settings, server=server)
-    window.show()
-    screenshot = os.environ.get("AMBIENTPOSE_SCREENSHOT")
-    if screenshot:
-        _schedule_screenshot(app, window, screenshot)
-    interrupted = [t for t in runner.start() if t.status == TaskStatus.FAILED]
-    if interrupted:
-        window.notify(f"{len(interrupted)} task(s) were interrupted when the app last stopped; "
-                      "they are marked Failed, choose Retry to run them again")
-    return app.exec()
+    repo, artefacts, notice = open_window_store(recover_db)
+    try:
+        settings = AppSettings.load()
+        runner = QtTaskRunner(repo, artefacts, settings)
+        server = _deferred(make_server, repo, artefacts, runner) if make_server else None
+        window = MainWindow(repo, artefacts, runner, settings, server=server)
+        window.show()
+        screenshot = os.environ.get("AMBIENTPOSE_SCREENSHOT")
+        if screenshot:
+            _schedule_screenshot(app, window, screenshot)
+        interrupted = [t for t in runner.start() if t.status == TaskStatus.FAILED]
+        if interrupted:
+            notice = (f"{len(interrupted)} task(s) were interrupted when the app last "
+                      "stopped; they are marked Failed, choose Retry to run them again")
+        if notice:
+            window.notify(notice)
+        return app.exec()
+    finally:
+        repo.close()

@@ -21,3 +21,22 @@ def ask(parent: QWidget | None, title: str, text: str, details: str = "") -> boo
     if details:
         box.setDetailedText(details)
     return box.exec() == QMessageBox.StandardButton.Yes
+
+
+MOVE_ASIDE = "Move it aside and start with an empty task list"
+
+
+def ask_move_damaged_database(parent: QWidget | None, path: str, reason: str) -> bool:
+    """At start, when the task database is damaged: True to move it aside, False to quit."""
+    box = QMessageBox(QMessageBox.Icon.Critical, "Task list damaged",
+                      f"The task database {path} is damaged and cannot be opened.", parent=parent)
+    box.setInformativeText(
+        "Moving it aside keeps the file (renamed …damaged-<date>) and starts with an empty "
+        "task list; the task folders still on disk are added back, finished ones with their "
+        "results.")
+    box.setDetailedText(f"SQLite found: {reason}")
+    move = box.addButton(MOVE_ASIDE, QMessageBox.ButtonRole.AcceptRole)
+    box.addButton("Quit", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(move)
+    box.exec()
+    return box.clickedButton() is move

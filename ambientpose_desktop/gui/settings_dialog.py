@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 from ambientpose_desktop.core.errors import InputError
 from ambientpose_desktop.core.params import PARAMS
 from ambientpose_desktop.gui.cluster_settings import ExecutorFields
-from ambientpose_desktop.gui.widgets import number_field, with_button
+from ambientpose_desktop.gui.widgets import number_field, number_value, with_button
 from ambientpose_desktop.store.settings import AppSettings
 
 if TYPE_CHECKING:
@@ -203,6 +203,11 @@ class SettingsDialog(QDialog):
         self.device.setToolTip("auto picks a GPU when one is usable, else the CPU")
         self.conf = number_field(PARAMS["conf"], task.conf, step=0.05)
         self.imgsz = number_field(PARAMS["imgsz"], task.imgsz, step=32)
+        self.people = number_field(PARAMS["people"], task.people)
+        self.image_folder = QComboBox()
+        self.image_folder.addItems(list(PARAMS["image_folder"].choices))
+        self.image_folder.setCurrentText(task.image_folder)
+        self.image_folder.setToolTip(PARAMS["image_folder"].help)
         self.output_dir = QLineEdit(settings.output_dir)
         self.output_dir.setPlaceholderText("each task's folder in the app's data folder")
         self.concurrency = QSpinBox(minimum=0, maximum=16)
@@ -228,6 +233,8 @@ class SettingsDialog(QDialog):
         form.addRow("Device", self.device)
         form.addRow("Confidence threshold", self.conf)
         form.addRow("Image size (px)", self.imgsz)
+        form.addRow(PARAMS["people"].label, self.people)
+        form.addRow(PARAMS["image_folder"].label, self.image_folder)
         form.addRow("Results folder", _path_field(self.output_dir, True, self))
         form.addRow("Tasks at a time", self.concurrency)
         form.addRow("Worker Python", _path_field(self.worker_python, False, self))
@@ -348,6 +355,7 @@ class SettingsDialog(QDialog):
             self._settings.task, backend=self.backend.currentData(),
             device=self.device.currentText().strip() or PARAMS["device"].default,
             conf=round(self.conf.value(), 4), imgsz=self.imgsz.value(),
+            people=number_value(self.people), image_folder=self.image_folder.currentText(),
             overlay_video=self.overlay_video.isChecked(),
             frames_jpeg=self.frames_jpeg.isChecked())
         executor, address = self.executor_fields.values()

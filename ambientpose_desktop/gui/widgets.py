@@ -39,17 +39,28 @@ def add_actions(target: QMenu | QToolBar, actions: Iterable[QAction | None]) -> 
 
 def number_field(spec: ParamSpec, value: float | int | None,
                  step: float | None = None) -> QSpinBox | QDoubleSpinBox:
-    """A spin box held to ``spec``'s bounds (the declaration the CLI and API check too)."""
+    """A spin box held to ``spec``'s bounds (the declaration the CLI and API check too). An
+    optional parameter gets one more step below its minimum that reads "auto" (``None``):
+    read it back with ``number_value``."""
     if spec.kind == "int":
         box: QSpinBox | QDoubleSpinBox = QSpinBox()
         limit = 2**31 - 1
     else:
         box = QDoubleSpinBox(decimals=2 if (spec.maximum or 0) <= 1 else 3)
         limit = 1e12
-    box.setRange(spec.minimum if spec.minimum is not None else -limit,
-                 spec.maximum if spec.maximum is not None else limit)
+    low = spec.minimum if spec.minimum is not None else -limit
+    if spec.optional:
+        low -= 1
+        box.setSpecialValueText("auto")
+    box.setRange(low, spec.maximum if spec.maximum is not None else limit)
     if step is not None:
         box.setSingleStep(step)
-    box.setValue(spec.default if value is None else value)
+    shown = spec.default if value is None else value
+    box.setValue(low if shown is None else shown)
     box.setToolTip(f"{spec.help} ({spec.describe()})" if spec.describe() else spec.help)
     return box
+
+
+def number_value(box: QSpinBox | QDoubleSpinBox) -> float | int | None:
+    """What a ``number_field`` holds; ``None`` when it reads "auto"."""
+    return None if box.specialValueText() and box.value() == box.minimum() else box.value()

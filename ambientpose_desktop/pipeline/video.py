@@ -54,6 +54,10 @@ class VideoSource:
             raise InputError(f"{self.path.name} has no video stream (audio only?)")
         self._stream = self._container.streams.video[0]
         self._stream.thread_type = "AUTO"
+        # FFmpeg reads a still image through an image demuxer: ``image2`` (chosen by name) or
+        # one ``<codec>_pipe`` per image codec (png_pipe, jpeg_pipe, webp_pipe, …).
+        demuxer = self._container.format.name
+        self.is_image = demuxer.startswith("image2") or demuxer.endswith("_pipe")
         self.info = self._read_info()
         # What each decoded frame was, for the viewer's frame index (pipeline/frame_index.py).
         self.time_base = float(self._stream.time_base or 0)
@@ -169,16 +173,21 @@ def open_source(path: str | Path) -> FrameSource:
 
 
 def probe(path: str | Path) -> SourceInfo:
-    """Content check before a task is created: opens the file and decodes one frame.
+    """Content check before a task is created: opens the file and decodes up to two frames.
 
-    Raises ``InputError`` with the reason a user can read when it is not a usable video.
+    Raises ``InputError`` with the reason a user can read when it is not a usable video. A
+    still image under a video's name (a PNG renamed ``.mp4``: FFmpeg reads it as a one-frame
+    ``png_pipe``), or a file of one frame in any codec, is not one: an image sequence is a
+    folder of images.
     """
     source = open_source(path)
+    name = Path(path).name
     try:
-        for _ in source.frames(max_frames=1):
-            break
-        else:
-            raise InputError(f"{Path(path).name} contains no decodable frames")
+        decoded = sum(1 for _ in source.frames(max_frames=2))
+        if decoded == 0:
+            raise InputError(f"{name} contains no decodable frames")
+        if isinstance(source, VideoSource) and (source.is_image or decoded == 1):
+            raise InputError(f"{name} is a still image ({source.info.codec}), not a video")
         return replace(source.info)
     except DecodeError as exc:
         raise InputError(str(exc)) from None

@@ -1,9 +1,11 @@
 """The detection run behind ``ambientpose detect``, as a short list of stages.
 
 decode (``frame_feed``, its own thread) → infer (the backend, in batches) → per-frame stages
-(``frame_stages``: online tracking) → per-frame sinks (the results table, the scrub proxy, the
-rendered outputs; each writer on its own thread behind a bounded queue) → at the end, the
-layers of results, the frame index and the summary. The model never waits on I/O and memory
+(``frame_stages``: pose NMS, then online tracking, or an id per person for unrelated stills)
+→ per-frame sinks (the results table, appearance descriptors, the scrub proxy; the writer on
+its own thread behind a bounded queue) → at the end, the offline re-linking pass and the
+layers of results (raw, linked), the overlay outputs drawn with the linked ids, the frame
+index and the summary (``pipeline/identity.py``). The model never waits on I/O and memory
 stays flat however long the video. A stop flag (set by SIGTERM/SIGINT) ends the run within one
 batch; results are written under their final names only at the end, through a temporary name,
 so a cancel or crash never leaves a half file behind.
@@ -23,21 +25,17 @@ from ambientpose_desktop.core.errors import DecodeError, InputError, OutputError
 from ambientpose_desktop.core.events import Progress, Started
 from ambientpose_desktop.core.keypoints import get_format
 from ambientpose_desktop.core.params import TaskParams
-from ambientpose_desktop.core.pose_table import PoseTableBuilder
-from ambientpose_desktop.core.results import write_alphapose
+from ambientpose_desktop.core.pose_table import PoseTable, PoseTableBuilder
 from ambientpose_desktop.core.summary import SourceInfo, Summary
 from ambientpose_desktop.core.task_folder import TaskFolder
+from ambientpose_desktop.pipeline.appearance import AppearanceSink
 from ambientpose_desktop.pipeline.backends import BackendConfig, check_task_params, create_backend
 from ambientpose_desktop.pipeline.events_sink import EventSink
 from ambientpose_desktop.pipeline.frame_feed import FrameFeed
-from ambientpose_desktop.pipeline.frame_stages import (
-    FrameResult,
-    FrameStage,
-    TrackStage,
-    flush_stages,
-    run_stages,
-)
+from ambientpose_desktop.pipeline.frame_stages import FrameResult, flush_stages, run_stages
+from ambientpose_desktop.pipeline.identity import identity_stages, link_layers
 from ambientpose_desktop.pipeline.outputs import RenderedOutputs
+from ambientpose_desktop.pipeline.stills import tracked_as_sequence
 from ambientpose_desktop.pipeline.video import open_source
 
 
@@ -70,14 +68,13 @@ def prepare_output(folder: Path) -> None:
 
 
 class _Sinks:
-    """Where each ready frame goes: the results table, and the optional writers."""
+    """Where each ready frame goes: the results table with its appearance descriptors, and
+    the scrub proxy."""
 
     def __init__(self, job: DetectJob, info: SourceInfo, fmt) -> None:
-        params = job.params
         self.table = PoseTableBuilder(fmt.num_keypoints)
+        self.appearance = AppearanceSink(fmt)
         self.timestamps: list[float] = []
-        self.rendered = RenderedOutputs(job.output, Path(job.input).stem, fmt, info.fps,
-                                        video=params.overlay_video, jpeg=params.frames_jpeg)
         self.proxy = None
         if job.scrub_proxy and info.kind == "video":
             from ambientpose_desktop.pipeline.scrub_proxy import ScrubProxyWriter
@@ -86,21 +83,45 @@ class _Sinks:
 
     def add(self, item: FrameResult) -> None:
         self.table.add(item.persons)
+        self.appearance.add(item)
         self.timestamps.append(round(item.timestamp, 6))
-        self.rendered.add(item.image, item.persons)
         if self.proxy is not None:
             self.proxy.add(item.image)
 
-    def finish(self, stop: threading.Event) -> list[str]:
-        outputs = self.rendered.finish(stop)
-        if self.proxy is not None:
-            outputs += self.proxy.finish()
-        return outputs
+    def finish(self) -> list[str]:
+        return self.proxy.finish() if self.proxy is not None else []
 
     def abort(self) -> None:
-        self.rendered.abort()
         if self.proxy is not None:
             self.proxy.abort()
+
+
+def _render_linked(job: DetectJob, linked: PoseTable, fmt, fps: float,
+                   stop: threading.Event) -> list[str]:
+    """``overlay.mp4`` and the JPEG folders, drawn after re-linking so they show the ids of
+    the results (one more decoding pass, only when they were asked for)."""
+    params = job.params
+    if not (params.overlay_video or params.frames_jpeg):
+        return []
+    logger.info("drawing the overlay outputs with the linked identities")
+    rendered = RenderedOutputs(job.output, Path(job.input).stem, fmt, fps,
+                               video=params.overlay_video, jpeg=params.frames_jpeg)
+    source = open_source(job.input)
+    frames = source.frames(linked.num_frames)
+    try:
+        for index, _, rgb in frames:
+            if stop.is_set():
+                raise RunCanceled(linked.num_frames)
+            rendered.add(rgb, linked.persons(index) if index < linked.num_frames else [])
+        return rendered.finish(stop)
+    except DecodeError:  # the same damage as in the run: draw what decoded
+        return rendered.finish(stop)
+    except BaseException:
+        rendered.abort()
+        raise
+    finally:
+        frames.close()  # end the decoding generator before its container (PyAV crashes else)
+        source.close()
 
 
 def run(job: DetectJob, sink: EventSink, stop: threading.Event) -> Summary:
@@ -113,11 +134,8 @@ def run(job: DetectJob, sink: EventSink, stop: threading.Event) -> Summary:
     prepare_output(job.output)
     backend = create_backend(params.backend, BackendConfig.from_params(params))
     fmt = get_format(backend.keypoint_format)
-    stages: list[FrameStage] = []
-    if not backend.tracks_itself:
-        from ambientpose_desktop.pipeline.tracking import PoseTracker
-
-        stages.append(TrackStage(PoseTracker(fps=info.fps or 30.0, conf=params.conf)))
+    sequence = info.kind == "video" or tracked_as_sequence(source.files, params.image_folder)
+    stages = identity_stages(fmt, info.fps, params.conf, sequence, backend.tracks_itself)
     total = min(info.frame_count, params.max_frames) if params.max_frames else info.frame_count
     sink.emit(Started(task=job.task_id, total_frames=total, fps=info.fps,
                       backend=backend.name, device=backend.device))
@@ -159,7 +177,7 @@ def run(job: DetectJob, sink: EventSink, stop: threading.Event) -> Summary:
                 break
         for item in flush_stages(stages):
             sinks.add(item)
-        outputs = sinks.finish(stop)
+        outputs = sinks.finish()
     except BaseException:
         stop.set()
         sinks.abort()
@@ -185,17 +203,21 @@ def run(job: DetectJob, sink: EventSink, stop: threading.Event) -> Summary:
     timings["elapsed_s"] = time.perf_counter() - t0
     timings["model_fps"] = frames / timings["infer_s"] if timings["infer_s"] else 0.0
     timings["fps"] = frames / max(time.perf_counter() - loop_start, 1e-9)
-    table = sinks.table.build()
+    layers = link_layers(sinks.table.build(), sinks.appearance.build(), sinks.timestamps,
+                         fmt, info.fps, params.people,
+                         relinked=sequence and not backend.tracks_itself)
+    timings["relink_s"] = layers.relink_s
     folder = TaskFolder(job.output)
-    write_alphapose(folder.pose_json, table.frames(), info.image_names)
-    table.save(folder.pose_table)
+    written = layers.save(folder, info.image_names)
+    outputs = written + _render_linked(job, layers.linked, fmt, info.fps, stop) + outputs
+    linked = layers.linked
     summary = Summary(
         source=info, keypoint_format=fmt.name, backend=backend.name, device=backend.device,
-        params=params.to_dict(), frames_processed=frames, persons=table.num_rows,
-        tracks=len(set(table.idx.tolist())),
+        params=params.to_dict(), frames_processed=frames, persons=linked.num_rows,
+        tracks=len(set(linked.idx.tolist())), rejected=len(layers.raw.rejected_rows),
         timings={k: round(v, 4) for k, v in timings.items()},
         warnings=[str(decode_error)] if decode_error else [],
-        outputs=[folder.pose_json.name, folder.pose_table.name, folder.summary.name, *outputs],
+        outputs=[*outputs, folder.summary.name],
         python=sys.executable,
     )
     summary.write(folder.summary)

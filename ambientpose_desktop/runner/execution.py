@@ -8,7 +8,6 @@ database and decides the final state. One policy, two event loops.
 from __future__ import annotations
 
 import contextlib
-import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +21,7 @@ from ambientpose_desktop.core.events import (
     Started,
     parse_event,
 )
-from ambientpose_desktop.core.task_folder import TaskFolder
+from ambientpose_desktop.core.run_outcome import finished_metrics
 from ambientpose_desktop.core.tasks import TaskStatus
 from ambientpose_desktop.runner.command import clear_last_run
 from ambientpose_desktop.store.repository import TaskNotFound, TaskRepository
@@ -121,37 +120,3 @@ class TaskExecution:
         if isinstance(self.final_event, Finished):
             metrics.update(finished_metrics(self.output_dir, self.final_event))
         return metrics
-
-
-def finished_metrics(folder: Path, finished: Finished) -> dict:
-    """What the task list shows of a finished run: from its last event and ``summary.json``."""
-    metrics: dict = {"frames": finished.frames, "persons": finished.persons,
-                     "elapsed_s": finished.elapsed_s}
-    try:
-        data = json.loads(TaskFolder(folder).summary.read_text(encoding="utf-8"))
-        metrics.update({key: data.get(key) for key in
-                        ("tracks", "keypoint_format", "device", "backend")})
-        metrics["video_fps"] = data["source"].get("fps")
-    except (OSError, ValueError, KeyError, AttributeError):
-        pass
-    return metrics
-
-
-def finished_run(folder: Path) -> Finished | None:
-    """The ``finished`` event of the run in ``folder`` if that run completed (its event log
-    ends with it and its summary was written), else ``None``. Each run starts with a fresh
-    log (``start_fresh``), so the log describes the last run only."""
-    files = TaskFolder(folder)
-    if not files.has_results():
-        return None
-    try:
-        with open(files.events, "rb") as fh:
-            fh.seek(0, 2)
-            fh.seek(max(0, fh.tell() - 65536))
-            lines = fh.read().splitlines()
-    except OSError:
-        return None
-    events = [e for e in (parse_event(line) for line in lines) if e is not None]
-    final = next((e for e in reversed(events) if isinstance(e, Finished | Failed | Canceled)),
-                 None)
-    return final if isinstance(final, Finished) else None

@@ -14,8 +14,8 @@ import socket
 import time
 from collections.abc import Callable
 
+from ambientpose_desktop.core.run_outcome import finished_metrics, finished_run
 from ambientpose_desktop.core.tasks import InvalidTransition, TaskStatus
-from ambientpose_desktop.runner.execution import finished_metrics, finished_run
 from ambientpose_desktop.runner.protocol import signal_foreign_worker
 from ambientpose_desktop.store.artefacts import ArtefactStore, process_alive
 from ambientpose_desktop.store.models import Task

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Query, Request, Response
 from fastapi.responses import FileResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
@@ -73,6 +73,9 @@ _UPLOAD_BODY = {
     },
 }
 _NOT_FOUND = {404: {"description": "no such task (or file)"}}
+# The ids the stream sends (events counted from 1): ASCII digits of a size ``int`` takes at once.
+_LAST_EVENT_ID = Header(None, alias="Last-Event-ID", pattern=r"^[0-9]{0,18}$",
+                        description="the id of the last event received, to resume after it")
 
 
 def create_app(*, repo: TaskRepository, artefacts: ArtefactStore, runner: TaskRunner,
@@ -153,13 +156,13 @@ def create_app(*, repo: TaskRepository, artefacts: ArtefactStore, runner: TaskRu
 
     @api.get("/tasks/{task_id}/stream", tags=["tasks"], response_class=StreamingResponse,
              responses={200: {"content": {"text/event-stream": {}}}, **_NOT_FOUND})
-    async def stream(task_id: str, request: Request) -> StreamingResponse:
+    async def stream(task_id: str, last_event_id: str | None = _LAST_EVENT_ID,
+                     ) -> StreamingResponse:
         """Server-Sent Events: every worker event (earlier ones first) until the task ends.
         Event ids count events, so ``Last-Event-ID`` resumes a dropped stream."""
         task = await run_in_threadpool(find_task, task_id)
-        last = request.headers.get("last-event-id", "")
         events = task_events(TaskFolder(artefacts.results_dir(task)).events,
-                             lambda: repo.find(task_id), skip=int(last) if last.isdigit() else 0)
+                             lambda: repo.find(task_id), skip=int(last_event_id or 0))
         return StreamingResponse(events, media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache",
                                           "X-Accel-Buffering": "no"})

@@ -44,9 +44,9 @@ class TokenStore:
                 f"the token is set by {TOKEN_ENV} in the environment; change it there")
         token = secrets.token_urlsafe(32)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        # The temporary file of an atomic write is created 0600 (mkstemp), so the token is never
-        # readable by others, not even for a moment; chmod states the requirement explicitly.
-        atomic_write_text(self.path, token + "\n")
+        # Created 0600, so the token is never readable by others, not even for a moment; chmod
+        # undoes a umask that would take the owner's own bits away.
+        atomic_write_text(self.path, token + "\n", mode=0o600)
         os.chmod(self.path, 0o600)
         return token
 

@@ -9,6 +9,15 @@ from loguru import logger
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+LOGGED_PATH_CHARS = 200
+
+
+def _shortened(path: str) -> str:
+    """The request path for the log: a client cannot write kilobytes into it."""
+    if len(path) <= LOGGED_PATH_CHARS:
+        return path
+    return f"{path[:LOGGED_PATH_CHARS]}… ({len(path)} characters)"
+
 
 class ErrorIdMiddleware:
     """Pure ASGI (unlike ``BaseHTTPMiddleware`` it leaves streaming responses alone)."""
@@ -31,7 +40,8 @@ class ErrorIdMiddleware:
             await self.app(scope, receive, tracking_send)
         except Exception:
             error_id = uuid.uuid4().hex[:12]
-            logger.exception("error {} in {} {}", error_id, scope.get("method"), scope.get("path"))
+            logger.exception("error {} in {} {}", error_id, scope.get("method"),
+                             _shortened(scope.get("path", "")))
             if started:  # too late for a 500: the client sees the stream end
                 return
             response = JSONResponse(

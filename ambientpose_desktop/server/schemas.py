@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
@@ -20,7 +20,9 @@ _LOCAL_ONLY_KINDS = frozenset({"file", "dir"})
 
 def _config_field(spec: ParamSpec) -> tuple[Any, Any]:
     """A ``TaskConfig`` field from a task parameter's declaration: same bounds and help."""
-    types = {"int": int, "float": float, "bool": bool, "str": str}
+    types: dict[str, Any] = {"int": int, "float": float, "bool": bool, "str": str}
+    if spec.choices:
+        types["choice"] = Literal[spec.choices]
     bounds: dict[str, Any] = {}
     if spec.minimum is not None:
         bounds["ge"] = spec.minimum

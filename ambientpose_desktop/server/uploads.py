@@ -24,6 +24,7 @@ from ambientpose_desktop.core.media import VIDEO_EXTENSIONS, is_video_name
 MAX_UPLOAD_ENV = "AMBIENTPOSE_MAX_UPLOAD_MB"
 DEFAULT_MAX_UPLOAD_MB = 4096
 CONFIG_MAX_BYTES = 64 * 1024
+FILENAME_MAX_BYTES = 200  # under every file system's 255, with room for a suffix
 FILE_FIELD, CONFIG_FIELD = "file", "config"
 
 
@@ -54,10 +55,13 @@ def max_upload_bytes() -> int:
 
 
 def safe_filename(name: str) -> str:
-    """The last component of a client-supplied name, reduced to characters safe on any disk."""
+    """The last component of a client-supplied name, reduced to characters safe on any disk
+    and to a length any disk holds (bytes count: ``\\w`` keeps letters of every script)."""
     base = name.replace("\\", "/").rsplit("/", 1)[-1]
     cleaned = re.sub(r"[^\w.\- ]", "_", base).strip(" .")
-    return cleaned[-200:] or "upload"
+    # The end holds the extension; a character cut in half at the start is dropped.
+    cleaned = cleaned.encode()[-FILENAME_MAX_BYTES:].decode("utf-8", "ignore")
+    return cleaned.lstrip(" .") or "upload"
 
 
 @dataclass

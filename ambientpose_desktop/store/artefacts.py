@@ -9,9 +9,15 @@ from pathlib import Path
 from ambientpose_desktop.core.paths import AppPaths
 from ambientpose_desktop.store.models import Task
 
+# The longest file name and path that the file systems we run on hold (Linux's NAME_MAX and
+# PATH_MAX, in bytes): a longer request names no artefact and is refused before the OS sees it.
+NAME_MAX_BYTES, PATH_MAX_BYTES = 255, 4096
+
 
 class UnsafePath(ValueError):
-    """A requested path would leave its task folder (``..``, absolute, or a symlink out)."""
+    """A requested path that names no file inside its task folder: it would leave the folder
+    (``..``, absolute, a symlink out), or no file system could hold it (too long, NUL, a
+    symlink loop)."""
 
 
 def process_alive(pid: int) -> bool:
@@ -67,9 +73,12 @@ class ArtefactStore:
         the folder are all refused, however they were encoded on the way in.
         """
         base = (folder or self.task_dir(task_id)).resolve()
-        if not relative or Path(relative).is_absolute() or "\x00" in relative:
+        if not relative or Path(relative).is_absolute() or _unstorable(base, relative):
             raise UnsafePath(relative)
-        target = (base / relative).resolve()
+        try:
+            target = (base / relative).resolve()
+        except RuntimeError:  # a symlink loop (Python 3.11 raises RuntimeError for it)
+            raise UnsafePath(relative) from None
         if not target.is_relative_to(base) or target == base:
             raise UnsafePath(relative)
         return target
@@ -78,3 +87,13 @@ class ArtefactStore:
         """Remove the task's results and its uploaded input, if any."""
         shutil.rmtree(self.task_dir(task_id), ignore_errors=True)
         shutil.rmtree(self.upload_dir(task_id), ignore_errors=True)
+
+
+def _unstorable(base: Path, relative: str) -> bool:
+    """True if no file system could hold ``base / relative`` (a name or the whole path too
+    long, a NUL): asking the OS would only fail (ENAMETOOLONG)."""
+    if "\x00" in relative:
+        return True
+    parts = [os.fsencode(part) for part in Path(relative).parts]
+    total = len(os.fsencode(base)) + sum(len(part) + 1 for part in parts)
+    return total > PATH_MAX_BYTES or any(len(part) > NAME_MAX_BYTES for part in parts)

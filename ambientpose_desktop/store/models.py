@@ -45,6 +45,8 @@ class Task(SQLModel, table=True):
     # Which process claimed it (window, server, pid@host), so a second runner never steals it.
     runner_id: str | None = None
     output_dir: str | None = None
+    # Findings of the media integrity check made when the input was added (issue 14).
+    media_check: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
 
     @property
     def task_params(self) -> TaskParams:
@@ -62,7 +64,7 @@ class Task(SQLModel, table=True):
             finished_at=self.finished_at,
             progress=TaskProgress(done=self.progress_done, total=self.progress_total,
                                   fraction=round(self.progress, 4)),
-            metrics=self.metrics, error=self.error,
+            metrics=self.metrics, error=self.error, media_check=self.media_check,
         )
 
 
@@ -86,3 +88,4 @@ class TaskPublic(SQLModel):
     progress: TaskProgress
     metrics: dict[str, Any] | None = None
     error: str | None = None
+    media_check: dict[str, Any] | None = None

@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 
 from ambientpose_desktop.core.params import TaskParams
 from ambientpose_desktop.core.tasks import TaskStatus, check_transition
+from ambientpose_desktop.store.db import close_engine
 from ambientpose_desktop.store.models import Task, utcnow
 
 Listener = Callable[[str, str], None]  # (task id, "created" | "updated" | "deleted")
@@ -46,6 +47,15 @@ class TaskRepository:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._listeners: list[Listener] = []
+        self._closed = False
+
+    def close(self) -> None:
+        """Fold the WAL into the database file and close its connections: the last call of
+        every owner (window, ``serve``, CLI command) on its way out; a second call does
+        nothing."""
+        if not self._closed:
+            self._closed = True
+            close_engine(self.engine)
 
     # -- notifications -------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> None:
@@ -127,6 +137,18 @@ class TaskRepository:
             session.commit()
         self._notify(task.id, "created")
         return task
+
+    def insert_absent(self, task: Task) -> bool:
+        """Insert ``task`` as it is (any status, e.g. rebuilt from its task folder), unless a
+        task with its id exists; True if inserted."""
+        with self._session() as session:
+            if session.get(Task, task.id) is not None:
+                session.rollback()
+                return False
+            session.add(task)
+            session.commit()
+        self._notify(task.id, "created")
+        return True
 
     def _update(self, task_id: str, change: Callable[[Task], bool | None]) -> Task:
         """Apply ``change`` to the row in one write transaction; ``False`` means no-op."""
@@ -215,6 +237,13 @@ class TaskRepository:
             task.worker_pid = None
             task.runner_id = None
             task.metrics = None
+
+        return self._update(task_id, change)
+
+    def set_media_check(self, task_id: str, findings: dict[str, Any] | None) -> Task:
+        """Keep the findings of the input's integrity check with the task (JSON)."""
+        def change(task: Task) -> None:
+            task.media_check = findings
 
         return self._update(task_id, change)
 

@@ -40,3 +40,15 @@ def test_lookup():
     assert format_for_count(136) is HALPE_136
     with pytest.raises(KeyError, match="unknown keypoint format"):
         get_format("openpose25")
+
+
+@pytest.mark.parametrize("fmt", list(FORMATS.values()), ids=list(FORMATS))
+def test_every_keypoint_has_an_oks_sigma(fmt):
+    assert len(fmt.sigmas) == fmt.num_keypoints
+    assert all(0 < s < 0.2 for s in fmt.sigmas)
+    assert fmt.sigmas[:17] == COCO_17.sigmas
+
+
+def test_coco_sigmas_are_cocoevals():
+    params = pytest.importorskip("pycocotools.cocoeval").Params(iouType="keypoints")
+    assert COCO_17.sigmas == pytest.approx(list(params.kpt_oks_sigmas))

@@ -63,3 +63,13 @@ def test_settings_written_before_params_were_nested_still_load():
     assert (settings.task.backend, settings.task.conf, settings.task.imgsz) == ("fake", 0.4, 960)
     assert settings.task_params().backend_options == {"delay_s": 0.1}
     assert settings.concurrency == 2
+
+
+@pytest.mark.parametrize(("name", "value", "words"), [
+    ("people", 0, "1 to 100"), ("people", 101, "1 to 100"), ("image_folder", "pile", "one of"),
+])
+def test_identity_options_have_bounds(name, value, words):
+    with pytest.raises(InputError) as caught:
+        TaskParams(**{name: value}).checked()
+    assert words in str(caught.value)
+    assert TaskParams(people=None, image_folder="stills").checked().people is None

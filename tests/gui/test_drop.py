@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
@@ -52,6 +53,18 @@ def test_text_file_is_refused_with_a_message(make_window, qtbot, answered, tmp_p
     assert "notes.txt: .txt files are not videos" in details
     assert "disguised.mp4: disguised.mp4 is not a video that can be read" in details
     assert window.repo.count() == 1
+
+
+def test_an_image_renamed_as_a_video_is_refused(make_window, qtbot, answered, tmp_path):
+    window = make_window(paused=True)
+    disguised = tmp_path / "astronaut.mp4"
+    shutil.copy(media_path("images/skimage_astronaut.png"), disguised)
+    assert drop(window, qtbot, [disguised]) == 0
+    _, text, details = answered.errors[0]
+    assert "astronaut.mp4" in text
+    # The reason the API gives too (tests/server/test_security.py).
+    assert details == "astronaut.mp4: astronaut.mp4 is a still image (png), not a video"
+    assert window.repo.count() == 0
 
 
 def test_folders_image_sequence_and_videos(make_window, qtbot, tmp_path):

@@ -40,12 +40,15 @@ def test_edited_settings_are_returned_and_saved(qtbot, make_window):
     dialog.conf.setValue(0.4)
     dialog.imgsz.setValue(960)
     dialog.concurrency.setValue(2)
+    assert dialog.people.text() == "auto" and dialog.people.maximum() == 100
+    dialog.people.setValue(3)
     dialog._option_fields._widgets["delay_s"].setValue(0.2)  # a spin box: the option has bounds
     dialog.button_box.button(QDialogButtonBox.StandardButton.Ok).click()
     assert dialog.result() == SettingsDialog.DialogCode.Accepted
     window.apply_settings(dialog.result_settings())
     saved = AppSettings.load()
     assert (saved.task.conf, saved.task.imgsz, saved.concurrency) == (0.4, 960, 2)
+    assert saved.task.people == 3
     assert saved.backend_options == {"fake": {"delay_s": 0.2}}
     assert window.runner.settings is window.settings and window.runner.slots == 2
     assert window.settings.task_params().backend_options == {"delay_s": 0.2}

@@ -75,18 +75,20 @@ def test_config_is_validated(served, media):
                     {"backend": "embedded", "options": {"batch": -5}},
                     {"backend": "embedded", "options": {"max_det": -1}},
                     {"backend": "embedded", "imgsz": 4096, "options": {"batch": 64}},
-                    {"conf": float("nan")}, {"max_frames": 0}):
+                    {"conf": float("nan")}, {"max_frames": 0}, {"people": 0},
+                    {"image_folder": "pile"}):
             response = upload(client, video, config=bad)
             assert response.status_code == 422, (bad, response.text)
         with open(video, "rb") as fh:
             not_json = client.post("/tasks", files={"file": ("a.mp4", fh)},
                                    data={"config": "{not json"})
         assert not_json.status_code == 422
-        good = upload(client, video, config={"backend": "fake", "imgsz": 320,
+        good = upload(client, video, config={"backend": "fake", "imgsz": 320, "people": 2,
                                              "options": {"delay_s": 0.5}})
         assert good.status_code == 201
     params = api.repo.get(good.json()["id"]).params
     assert params["imgsz"] == 320 and params["backend_options"] == {"delay_s": 0.5}
+    assert params["people"] == 2
     assert api.repo.count() == 1
     assert sorted(p.name for p in api.artefacts.uploads.iterdir()) == [good.json()["id"]]
 

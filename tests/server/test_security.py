@@ -3,12 +3,13 @@ unexpected errors show an id and no traceback."""
 
 import http.client
 import os
-from urllib.parse import urlsplit
+import shutil
+from urllib.parse import quote, urlsplit
 
 import httpx
 import pytest
 
-from tests.server.conftest import upload
+from tests.server.conftest import sse_events, upload
 
 TRAVERSALS = [
     "../../../../etc/passwd",
@@ -99,6 +100,18 @@ def test_files_that_are_not_videos_are_415(served, tmp_path, name):
     assert api.repo.count() == 0 and list(api.artefacts.uploads.iterdir()) == []
 
 
+def test_an_image_renamed_as_a_video_is_415(served, media, tmp_path):
+    api = served(runner="recording")
+    disguised = tmp_path / "astronaut.mp4"
+    shutil.copy(media("images/skimage_astronaut.png"), disguised)
+    with api.client() as client:
+        response = upload(client, disguised)
+    assert response.status_code == 415, response.text
+    # The reason the window gives too (tests/gui/test_drop.py).
+    assert response.json()["detail"] == "astronaut.mp4 is a still image (png), not a video"
+    assert api.repo.count() == 0 and list(api.artefacts.uploads.iterdir()) == []
+
+
 def test_malformed_uploads_are_client_errors(served, tmp_path, media):
     api = served(runner="recording")
     with api.client() as client:
@@ -134,6 +147,26 @@ def test_unexpected_error_is_500_with_an_id_and_no_traceback(served, monkeypatch
     assert "exploded" not in response.text and "Traceback" not in response.text
 
 
+def test_an_unexpected_error_logs_a_bounded_path(served, monkeypatch):
+    from loguru import logger
+
+    api = served(runner="recording")
+
+    def broken(_task_id):
+        raise RuntimeError("database exploded")
+
+    monkeypatch.setattr(api.repo, "find", broken)
+    messages: list[str] = []
+    sink = logger.add(lambda m: messages.append(m.record["message"]), diagnose=False)
+    try:
+        with api.client() as client:
+            assert client.get(f"/tasks/{'f' * 5000}").status_code == 500
+    finally:
+        logger.remove(sink)
+    assert len(messages) == 1 and messages[0].endswith("… (5007 characters)")
+    assert len(messages[0]) < 300
+
+
 def test_server_binds_loopback_only_by_default(served):
     api = served(runner="recording")
     assert urlsplit(api.url).hostname == "127.0.0.1"
@@ -153,3 +186,69 @@ def test_client_file_names_cannot_place_files(served, media):
             folder = api.artefacts.upload_dir(response.json()["id"])
             assert [p.name for p in folder.iterdir()] == [stored]
             assert api.repo.get(response.json()["id"]).filename == stored
+
+
+def hostile_requests(task_id: str) -> list[tuple[str, dict[str, bytes]]]:
+    """Paths and headers that once reached an exception (ENAMETOOLONG, ``int()`` of digits
+    that are not ASCII, or too many of them), and their relatives."""
+    return [
+        (f"/files/{task_id}/{'a' * 256}", {}),
+        (f"/files/{task_id}/{quote('é' * 200)}.json", {}),
+        (f"/files/{task_id}/{'/'.join(['b' * 200] * 30)}/pose.json", {}),
+        (f"/files/{task_id}/pose.json%00.txt", {}),
+        (f"/files/{task_id}/loop", {}),  # a symlink loop in the task folder
+        (f"/files/{'a' * 5000}/pose.json", {}),
+        (f"/tasks/{'f' * 5000}", {}),
+        (f"/tasks/{'f' * 300}%00/stream", {}),
+        (f"/tasks?limit={'9' * 5000}&offset={'9' * 5000}", {}),
+        (f"/tasks?status={'x' * 5000}", {}),
+        (f"/tasks/{task_id}/stream", {"Last-Event-ID": "²".encode("latin-1")}),
+        (f"/tasks/{task_id}/stream", {"Last-Event-ID": b"1" * 4000}),
+        (f"/tasks/{task_id}/stream", {"Last-Event-ID": b"1" * 5000}),
+        (f"/tasks/{task_id}/stream", {"Last-Event-ID": b"-1"}),
+    ]
+
+
+def raw_request(url: str, path: str, token: str, headers: dict[str, bytes]) -> int:
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    try:
+        connection.putrequest("GET", path, skip_accept_encoding=True)
+        connection.putheader("Authorization", f"Bearer {token}")
+        for name, value in headers.items():
+            connection.putheader(name, value)
+        connection.endheaders()
+        response = connection.getresponse()
+        response.read()
+        return response.status
+    finally:
+        connection.close()
+
+
+def test_hostile_paths_and_headers_are_4xx_and_stay_out_of_the_log(serve_process, media,
+                                                                   ambientpose_home):
+    _, url, token = serve_process()
+    with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"},
+                      timeout=60) as client:
+        task_id = upload(client, media("videos/mmpose_demo.mp4"),
+                         config={"backend": "fake"}).json()["id"]
+        assert sse_events(client, task_id)[-1]["event"] == "finished"
+        folder = next(ambientpose_home.rglob(f"tasks/{task_id}"))
+        os.symlink("loop", folder / "loop")
+        log = next(ambientpose_home.rglob("server.log"))
+        before = log.stat().st_size
+        answers = {path[:60] + repr(headers)[:40]: raw_request(url, path, token, headers)
+                   for path, headers in hostile_requests(task_id)}
+        assert client.get(f"/files/{task_id}/pose.json").status_code == 200
+    assert {form: code for form, code in answers.items() if not 400 <= code < 500} == {}
+    grown = log.stat().st_size - before
+    assert grown < 2000, log.read_text()[-3000:]
+
+
+def test_long_non_ascii_upload_names_are_shortened_to_fit(served, media):
+    api = served(runner="recording")
+    with api.client() as client:
+        response = upload(client, media("videos/mmpose_demo.mp4"), name="é" * 250 + ".mp4")
+    assert response.status_code == 201, response.text
+    stored = api.repo.get(response.json()["id"]).filename
+    assert stored.endswith("é.mp4") and len(stored.encode()) <= 200
