@@ -231,6 +231,9 @@ class _Connection:
                     self.client.subscribe_topic(self.executor.topic, self.executor.on_event)
                 workers = self.client.scheduler_info(n_workers=-1)["workers"]
             except Exception as exc:  # distributed raises many kinds; all mean "not now"
+                if self.client is not None and self.client.status == "running":
+                    self._stop.wait(RETRY_S)  # a slow answer, not a lost scheduler: its
+                    continue  # tasks run on; dropping the client would cancel them
                 self._drop()
                 self._report(0, False, f"cannot reach {self.target}: {one_line(exc)}; tasks "
                                        f"stay queued, trying again every {RETRY_S:g} s")
