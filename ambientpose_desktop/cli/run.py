@@ -4,13 +4,15 @@ show a bar per task and one overall, and exit when all are done.
 The tasks join the app's queue (the window lists them) through ``runner.actions.add_task``;
 this command's own runner (the asyncio one, with the Dask executor when ``--dask`` says so)
 claims only them. Exit codes: 0 every task succeeded, 1 some failed or were canceled, 2 bad
-usage or no usable input, 130 interrupted (Ctrl-C cancels this command's tasks).
+usage or no usable input, 130 / 143 interrupted by Ctrl-C / SIGTERM (this command's tasks are
+canceled, their workers stopped).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -19,7 +21,8 @@ from typing import Any
 from ambientpose_desktop.cli.database import add_recover_flag
 from ambientpose_desktop.cli.detect import add_param_arguments
 
-EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = {signal.SIGINT: 130, signal.SIGTERM: 143}
 POLL_S = 0.5
 
 
@@ -29,9 +32,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         description="Queue videos, folders of videos and folders of images (one task each), "
                     "run them on this computer or on a Dask cluster, show their progress and "
                     "exit when all are done: 0 if all succeeded, 1 if some failed or were "
-                    "canceled, 2 for bad usage or no usable input, 130 when interrupted "
-                    "(Ctrl-C cancels them). Results go where the Settings say (the Results "
-                    "folder, else each task's folder); `ambientpose tasks` lists them.")
+                    "canceled, 2 for bad usage or no usable input, 130 or 143 when "
+                    "interrupted by Ctrl-C or SIGTERM (which cancel them). Results go where "
+                    "the Settings say (the Results folder, else each task's folder); "
+                    "`ambientpose tasks` lists them.")
     p.add_argument("paths", nargs="+", type=Path, metavar="PATH",
                    help="a video, a folder of videos, or a folder of images")
     p.add_argument("--dask", metavar="ADDRESS",
@@ -90,6 +94,10 @@ async def _until_done(runner: Any, repo: Any, bars: Any) -> int:
     from ambientpose_desktop.core.tasks import TaskStatus
     from ambientpose_desktop.runner.actions import cancel_task
 
+    received = [signal.SIGINT]  # asyncio.run cancels us on Ctrl-C; SIGTERM does the same here
+    main = asyncio.current_task()
+    asyncio.get_running_loop().add_signal_handler(
+        signal.SIGTERM, lambda: (received.insert(0, signal.SIGTERM), main.cancel()))
     await runner.start()
     try:
         while True:
@@ -98,11 +106,12 @@ async def _until_done(runner: Any, repo: Any, bars: Any) -> int:
             if all(t is None or t.status.is_final for t in tasks):
                 break
             await asyncio.sleep(POLL_S)
-    except asyncio.CancelledError:  # Ctrl-C: this command's tasks are canceled, not left
+    except asyncio.CancelledError:  # this command's tasks are canceled, not left behind
         for task_id in bars.ids:
             cancel_task(repo, runner, task_id)
         await runner.stop()
-        return EXIT_INTERRUPTED
+        bars.follow([t for t in map(repo.find, bars.ids) if t is not None])
+        return EXIT_INTERRUPTED[received[0]]
     await runner.stop()
     done = [repo.find(task_id) for task_id in bars.ids]
     ok = all(t is not None and t.status == TaskStatus.SUCCESS for t in done)

@@ -1,17 +1,23 @@
 """`ambientpose run`: videos and folders of videos queued and run to the end, here or on a
-Dask cluster of separate processes, with the same poses; exit codes."""
+Dask cluster of separate processes, with the same poses; exit codes; an interrupt cancels."""
 
 from __future__ import annotations
 
 import json
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from ambientpose_desktop.core.task_folder import TaskFolder
+from ambientpose_desktop.core.tasks import TaskStatus
+from ambientpose_desktop.store.artefacts import process_alive
 from tests.conftest import media_path
 from tests.pipeline.worker_helpers import worker_env
+from tests.polling import wait_for
 
 VIDEOS = ("mmpose_demo.mp4", "mmaction2_demo_skeleton.mp4")
 
@@ -64,3 +70,26 @@ def test_exit_codes(tmp_path, store):
     assert "missing.mp4: does not exist" in nothing.stderr
     bad = run_command(media_path("videos/mmpose_demo.mp4"), "--conf", "2")
     assert bad.returncode == 2 and "--conf must be 0 to 1, not 2" in bad.stderr
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_an_interrupt_cancels_the_tasks_and_stops_their_workers(store, signum, code):
+    repo, _ = store
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ambientpose_desktop", "run", "--backend", "fake", "--opt",
+         "delay_s=0.5", str(media_path("videos/mmaction2_demo_skeleton.mp4")),
+         str(media_path("videos/mmpose_demo.mp4"))],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=worker_env())
+    try:
+        running = wait_for(lambda: next((t for t in repo.list() if t.progress_done), None),
+                           what="progress")
+        process.send_signal(signum)
+        out, _ = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == code
+    assert [t.status for t in repo.list()] == [TaskStatus.CANCELED] * 2
+    assert out.count("CANCELED\t") == 2
+    assert running.worker_pid and not process_alive(running.worker_pid)
