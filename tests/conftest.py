@@ -92,3 +92,29 @@ def folder_digest(folder: Path, leave_out: tuple[str, ...] = ()) -> dict[str, st
 
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(folder.rglob("*")) if p.is_file() and p.name not in leave_out}
+
+
+@pytest.fixture(scope="session")
+def dask_cluster():
+    """A real ``distributed.LocalCluster``: 2 worker processes, one thread each; its address."""
+    pytest.importorskip("distributed")
+    from tests.dask_helpers import local_cluster
+
+    cluster = local_cluster()
+    yield cluster.scheduler_address
+    cluster.close()
+
+
+@pytest.fixture(scope="session")
+def dask_processes():
+    """``dask scheduler`` and one ``dask worker`` as processes of their own on 127.0.0.1 (a
+    free port); the scheduler's address."""
+    pytest.importorskip("distributed")
+    from tests.dask_helpers import DaskProcesses
+
+    cluster = DaskProcesses().scheduler().worker()
+    try:
+        cluster.wait_for_workers(1)
+        yield cluster.address
+    finally:
+        cluster.stop()

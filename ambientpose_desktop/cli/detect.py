@@ -49,10 +49,30 @@ class _HelpWithOptions(argparse._HelpAction):
         super().__call__(parser, namespace, values, option_string)
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
+def add_param_arguments(p: argparse.ArgumentParser, *, from_settings: bool = False) -> None:
+    """A flag for each task parameter (made from its declaration) and ``--opt``; with
+    ``from_settings`` (``run``), what is left out comes from the Settings, not the defaults."""
     from ambientpose_desktop.core.params import PARAMS
     from ambientpose_desktop.pipeline.backends import backend_names
 
+    for spec in PARAMS.values():
+        if spec.kind == "bool":
+            p.add_argument(spec.flag, dest=spec.name, action="store_true",
+                           default=None if from_settings else False, help=spec.help)
+            continue
+        allowed = spec.describe() if spec.name != "backend" else ", ".join(backend_names())
+        default = "the Settings value" if from_settings else \
+            "none" if spec.default is None else spec.default
+        p.add_argument(spec.flag, dest=spec.name, default=None if from_settings else spec.default,
+                       metavar=spec.name.upper() if spec.kind != "str" else None,
+                       help=f"{spec.help} ({allowed}{'; ' if allowed else ''}"
+                            f"default: {default})")
+    p.add_argument("--opt", action="append", type=parse_option, default=[], metavar="KEY=VALUE",
+                   help="backend option (repeatable; listed in detect --help)" if from_settings
+                   else "backend option (repeatable; listed below)")
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "detect", help="estimate poses in a video or image folder",
         description="Run pose estimation and write pose.json, summary.json and events.jsonl "
@@ -65,18 +85,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     src.add_argument("--image-dir", type=Path, metavar="DIR", help="folder of images")
     p.add_argument("--output", "-o", type=Path, metavar="DIR",
                    help="results folder (default: ./<name>_pose in the current folder)")
-    for spec in PARAMS.values():
-        if spec.kind == "bool":
-            p.add_argument(spec.flag, dest=spec.name, action="store_true", help=spec.help)
-            continue
-        allowed = spec.describe() if spec.name != "backend" else ", ".join(backend_names())
-        default = "none" if spec.default is None else spec.default
-        p.add_argument(spec.flag, dest=spec.name, default=spec.default,
-                       metavar=spec.name.upper() if spec.kind != "str" else None,
-                       help=f"{spec.help} ({allowed}{'; ' if allowed else ''}"
-                            f"default: {default})")
-    p.add_argument("--opt", action="append", type=parse_option, default=[], metavar="KEY=VALUE",
-                   help="backend option (repeatable; listed below)")
+    add_param_arguments(p)
     p.add_argument("--events", choices=EVENT_MODES, default="auto",
                    help="jsonl: one JSON event per line on stdout (what programs read); bar: a "
                         "progress bar; auto (default): jsonl when stdout is not a terminal")

@@ -59,6 +59,9 @@ COMPONENTS: tuple[ComponentSpec, ...] = (
     ComponentSpec("FastAPI", "HTTP API (serve)", "fastapi", ("fastapi",)),
     ComponentSpec("Uvicorn", "HTTP server (serve)", "uvicorn", ("uvicorn",)),
     ComponentSpec("SQLModel", "task database", "sqlmodel", ("sqlmodel",)),
+    ComponentSpec("Dask distributed", "tasks on a cluster", "distributed", ("distributed",)),
+    ComponentSpec("dask-jobqueue", "SLURM jobs as Dask workers", "dask_jobqueue",
+                  ("dask-jobqueue",)),
     ComponentSpec("platformdirs", "per-user folders", "platformdirs", ("platformdirs",)),
 )
 

@@ -42,7 +42,6 @@ from ambientpose_desktop.core.media import VIDEO_EXTENSIONS
 from ambientpose_desktop.core.tasks import TaskStatus
 from ambientpose_desktop.gui import dialogs
 from ambientpose_desktop.gui.details_pane import DetailsPane
-from ambientpose_desktop.gui.intake import Intake, classify, refusal_text
 from ambientpose_desktop.gui.progress_delegate import ProgressDelegate
 from ambientpose_desktop.gui.resources import app_icon
 from ambientpose_desktop.gui.server_menu import ServerMenu
@@ -56,6 +55,7 @@ from ambientpose_desktop.gui.task_model import (
 )
 from ambientpose_desktop.gui.widgets import add_actions
 from ambientpose_desktop.runner.actions import add_task, cancel_task, remove_task, retry_task
+from ambientpose_desktop.runner.intake import Intake, classify, refusal_text
 from ambientpose_desktop.runner.protocol import RemoteServer
 from ambientpose_desktop.runner.qt_runner import QtTaskRunner
 from ambientpose_desktop.store.artefacts import ArtefactStore
@@ -226,6 +226,7 @@ class MainWindow(QMainWindow):
         self.runner.failed.connect(self._task_failed)
         self.runner.problem.connect(self._task_problem)
         self.runner.taskStarted.connect(self._follow_started)
+        self.runner.executorStatus.connect(self._executor_status)
 
     # -- selection -----------------------------------------------------------------------
     def selected_tasks(self) -> list[Task]:
@@ -417,6 +418,10 @@ class MainWindow(QMainWindow):
         task = self.repo.find(task_id)
         self.notify(f"{task.filename if task else task_id}: {message}")
         self.details.append_log(task_id, "WARNING", message)
+
+    def _executor_status(self, message: str, ok: bool) -> None:
+        """Where tasks run changed (a cluster reached, or not): the status bar says so."""
+        self.notify(message[:1].upper() + message[1:])
 
     # -- queue, settings, about ----------------------------------------------------------
     def toggle_queue(self) -> None:

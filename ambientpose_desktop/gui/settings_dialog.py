@@ -1,4 +1,5 @@
-"""Settings: defaults for new tasks (backend, device, thresholds, outputs) and the queue.
+"""Settings: defaults for new tasks (backend, device, thresholds, outputs), the queue, and
+where tasks run (``gui/cluster_settings.py``).
 
 Which backends can run and which devices exist is found out in a background thread when the
 dialog opens (that imports backend modules and onnxruntime), never at start-up. Each backend's
@@ -30,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from ambientpose_desktop.core.errors import InputError
 from ambientpose_desktop.core.params import PARAMS
+from ambientpose_desktop.gui.cluster_settings import ExecutorFields
 from ambientpose_desktop.gui.widgets import number_field, number_value, with_button
 from ambientpose_desktop.store.settings import AppSettings
 
@@ -238,6 +240,7 @@ class SettingsDialog(QDialog):
         form.addRow("Worker Python", _path_field(self.worker_python, False, self))
         form.addRow("", self.overlay_video)
         form.addRow("", self.frames_jpeg)
+        self.executor_fields = ExecutorFields(settings.executor, settings.dask_address, self)
         self._options_holder = QVBoxLayout()
         self.button_box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                            | QDialogButtonBox.StandardButton.Cancel)
@@ -246,6 +249,7 @@ class SettingsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addLayout(self._options_holder)
+        layout.addWidget(self.executor_fields)
         layout.addWidget(self.problem)
         layout.addWidget(self.button_box)
         self.backend.currentIndexChanged.connect(self._backend_changed)
@@ -340,7 +344,10 @@ class SettingsDialog(QDialog):
 
     # -- result --------------------------------------------------------------------------
     def accept(self) -> None:
-        if self._keep_option_values():
+        problem = self.executor_fields.problem()
+        if problem:
+            self.problem.setText(problem)
+        elif self._keep_option_values():
             super().accept()
 
     def result_settings(self) -> AppSettings:
@@ -351,8 +358,9 @@ class SettingsDialog(QDialog):
             people=number_value(self.people), image_folder=self.image_folder.currentText(),
             overlay_video=self.overlay_video.isChecked(),
             frames_jpeg=self.frames_jpeg.isChecked())
+        executor, address = self.executor_fields.values()
         return replace(
-            self._settings, task=task,
+            self._settings, task=task, executor=executor, dask_address=address,
             output_dir=self.output_dir.text().strip(), concurrency=self.concurrency.value(),
             worker_python=self.worker_python.text().strip(),
             backend_options={k: v for k, v in self._options.items() if v},

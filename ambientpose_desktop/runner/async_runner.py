@@ -3,7 +3,9 @@ processes driven by asyncio.
 
 The lifecycle is not thread-safe and its database writes must not stall the server's event
 loop, so it runs on one thread of its own; this adapter starts and stops processes on the
-loop and hands everything they say to that thread, in order.
+loop and hands everything they say to that thread, in order. When the settings send tasks to a
+Dask cluster (``serve --dask``, ``run --dask``), ``runner/dask_runner.py`` hands what the
+cluster says to the same thread (``post``). ``ambientpose run`` drives it too.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 from loguru import logger
 
 from ambientpose_desktop.core.tasks import TaskStatus
+from ambientpose_desktop.runner.dask_runner import DaskExecutor
 from ambientpose_desktop.runner.lifecycle import Launch, Listener, Run, TaskLifecycle
 from ambientpose_desktop.store.artefacts import ArtefactStore
 from ambientpose_desktop.store.repository import TaskRepository
@@ -30,7 +33,7 @@ POLL_INTERVAL_S = 2.0
 STOP_WAIT_S = 5.0
 
 
-class _LogListener(Listener):
+class LogListener(Listener):
     """Nobody watches ``serve``'s runner but its log."""
 
     def task_finished(self, task_id: str, status: TaskStatus, error: str | None) -> None:
@@ -50,13 +53,14 @@ class AsyncTaskRunner:
 
     def __init__(self, repo: TaskRepository, artefacts: ArtefactStore, *,
                  settings: Callable[[], AppSettings] = AppSettings, slots: int = 0,
-                 runner_id: str | None = None, poll_interval_s: float = POLL_INTERVAL_S
-                 ) -> None:
+                 runner_id: str | None = None, poll_interval_s: float = POLL_INTERVAL_S,
+                 listener: Listener | None = None) -> None:
         self.repo = repo
         self.artefacts = artefacts
         self.poll_interval_s = poll_interval_s
-        self.lifecycle = TaskLifecycle(repo, artefacts, settings, self, _LogListener(),
-                                       runner_id=runner_id, slots=slots)
+        self.lifecycle = TaskLifecycle(repo, artefacts, settings, self,
+                                       listener or LogListener(), runner_id=runner_id,
+                                       slots=slots, remote=DaskExecutor(self))
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="lifecycle")
         self._loop: asyncio.AbstractEventLoop | None = None
         self._poller: asyncio.Task | None = None
@@ -93,9 +97,10 @@ class AsyncTaskRunner:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._poller
         await self._do(self.lifecycle.stop)
+        wait_s = self.lifecycle.cancel_grace_s + STOP_WAIT_S
         if self._workers:
-            await asyncio.wait(list(self._workers),
-                               timeout=self.lifecycle.cancel_grace_s + STOP_WAIT_S)
+            await asyncio.wait(list(self._workers), timeout=wait_s)
+        await self._do(self.lifecycle.close, wait_s)  # and those on a cluster
         await self._do(lambda: None)  # everything the workers said has been recorded
         self._thread.shutdown(wait=True)
 
@@ -149,6 +154,9 @@ class AsyncTaskRunner:
         timer.daemon = True
         timer.start()
         return timer
+
+    def post(self, callback: Callable[[], None]) -> None:
+        self._submit(callback)
 
     # -- the processes (on the loop) ---------------------------------------------------------
     def _signal(self, run: Run, signum: int) -> None:

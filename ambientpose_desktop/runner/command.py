@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from ambientpose_desktop.core.params import PARAMS, TaskParams
+from ambientpose_desktop.core.task_folder import TaskFolder
 
 
 def is_frozen() -> bool:
@@ -46,6 +47,14 @@ def detect_arguments(task_id: str, input_path: str | Path, output_dir: str | Pat
     for key, value in sorted(params.backend_options.items()):
         args += ["--opt", f"{key}={value}"]
     return args
+
+
+def clear_last_run(folder: Path) -> None:
+    """Before a worker starts: drop the event log and error of an earlier run of the task (a
+    retry, or a cluster running it again after losing a worker), so they describe this run."""
+    files = TaskFolder(folder)
+    for path in (files.events, files.error):
+        path.unlink(missing_ok=True)
 
 
 def worker_environment(slot: int | None = None, gpu_count: int = 0) -> dict[str, str]:

@@ -22,8 +22,8 @@ from ambientpose_desktop.core.events import (
     parse_event,
 )
 from ambientpose_desktop.core.run_outcome import finished_metrics
-from ambientpose_desktop.core.task_folder import TaskFolder
 from ambientpose_desktop.core.tasks import TaskStatus
+from ambientpose_desktop.runner.command import clear_last_run
 from ambientpose_desktop.store.repository import TaskNotFound, TaskRepository
 
 CANCEL_EXIT_CODES = frozenset({130, 143, -2, -15})
@@ -47,10 +47,8 @@ class TaskExecution:
 
     def start_fresh(self) -> None:
         """Before launching: drop the event log and error of an earlier run of this task (a
-        retry), so the log and its stream describe this run only. Both runners call this."""
-        folder = TaskFolder(self.output_dir)
-        for path in (folder.events, folder.error):
-            path.unlink(missing_ok=True)
+        retry), so the log and its stream describe this run only."""
+        clear_last_run(self.output_dir)
 
     def feed(self, chunk: str) -> list[Event]:
         """Text from the worker's stdout (any chunking) → the events it completes."""

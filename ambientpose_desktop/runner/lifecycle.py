@@ -1,7 +1,7 @@
 """The one task lifecycle: claim → results folder → launch → events → final state → next.
 
-Every runner (the window's QProcess runner, ``serve``'s asyncio runner, a cluster's executor)
-is this lifecycle plus a thin adapter that starts and stops worker processes on its own event
+Every runner (the window's QProcess runner, ``serve``'s and ``run``'s asyncio runner) is this
+lifecycle plus a thin adapter that starts and stops worker processes on its own event
 loop. Everything a task goes through is decided here, once:
 
 - **claim**: the oldest PENDING task, atomically (``TaskRepository.claim_next``), into the
@@ -17,11 +17,19 @@ loop. Everything a task goes through is decided here, once:
 - **recording**: a final state that cannot be written (disk full) is retried until it is, and
   the listener is told; a task never stays RUNNING while its runner lives.
 
-The adapter surface (``Executor``) is three calls and a timer (``start_worker``,
-``terminate``, ``kill``, ``call_later``); the lifecycle calls them on the
+The adapter surface (``Executor``) is three calls, a timer and a mailbox (``start_worker``,
+``terminate``, ``kill``, ``call_later``, ``post``); the lifecycle calls them on the
 thread that drives it, and the adapter calls back ``started``, ``output``, ``exited`` or
 ``launch_failed`` on that same thread. The lifecycle is not thread-safe: each adapter runs it
 on one thread (the GUI thread; a dedicated thread for asyncio).
+
+**Remote executors** (``RemoteExecutor``: a Dask cluster, ``runner/dask_runner.py``) run
+workers elsewhere under the same lifecycle and the adapter's thread. When the settings name
+one, new tasks go there (each ``Run`` remembers which executor started it, so switching in
+the Settings leaves running tasks where they are), the slots are what it can run at once
+(none while it cannot be reached: tasks stay PENDING), and it may call back ``lost`` when it
+loses a run (its scheduler went away): that task goes back in the queue. ``close`` waits for
+its runs after ``stop`` and disconnects.
 """
 
 from __future__ import annotations
@@ -60,10 +68,22 @@ RECORD_RETRY_S = (0.5, 2.0, 5.0, 15.0, 30.0)
 
 @dataclass
 class Launch:
-    """What to start for a task: the command line and environment of its worker."""
+    """What to start for a task: the worker's program (``python -m ambientpose_desktop``) and
+    its arguments (``detect …``), its environment, the input it reads and whether it wants a
+    GPU.
 
-    argv: list[str]
+    ``program`` and ``env`` are this computer's; a remote executor starts ``arguments`` with
+    its own machine's interpreter and environment, which this computer cannot know."""
+
+    program: list[str]
+    arguments: list[str]
     env: dict[str, str]
+    input: str = ""
+    gpu: bool = False
+
+    @property
+    def argv(self) -> list[str]:
+        return self.program + self.arguments
 
 
 @dataclass
@@ -75,7 +95,8 @@ class Run:
     output: Path
     execution: TaskExecution
     launch: Launch | None = None
-    handle: Any = None  # the adapter's process object
+    executor: Executor | RemoteExecutor | None = None  # the adapter's own, or remote
+    handle: Any = None  # the executor's process object
     pid: int | None = None
     stop_reason: str = ""  # "cancel" or "stop" once asked to end
     removed: bool = False
@@ -100,6 +121,33 @@ class Executor(Protocol):
         """Run ``callback`` on the lifecycle's thread after ``seconds``; returns a handle
         with ``cancel()``."""
 
+    def post(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` on the lifecycle's thread soon; may be called from any thread
+        (how a remote executor hands back what its cluster says)."""
+
+
+class RemoteExecutor(Protocol):
+    """Workers started elsewhere (a cluster), under the adapter's thread and timers: the
+    lifecycle calls ``start_worker``, ``terminate`` and ``kill`` as for an ``Executor``, and
+    it calls back the same callbacks, plus ``lost``, through the adapter's ``post``."""
+
+    def start_worker(self, run: Run, launch: Launch) -> None: ...
+
+    def terminate(self, run: Run) -> None: ...
+
+    def kill(self, run: Run) -> None: ...
+
+    def use(self, settings: AppSettings) -> bool:
+        """Whether new tasks run here under ``settings`` (connecting in the background to a
+        cluster they name for the first time)."""
+
+    def capacity(self) -> int:
+        """How many workers it can run at once now; 0 while its cluster cannot be reached."""
+
+    def close(self, timeout_s: float) -> None:
+        """After ``stop``: wait up to ``timeout_s`` for its runs to end (recording them), then
+        disconnect."""
+
 
 class Listener:
     """What happens, for a window or a log; every method is optional to override."""
@@ -116,6 +164,10 @@ class Listener:
         """Something the user should know that is not the task's own result (e.g. its state
         cannot be written to the database right now)."""
 
+    def executor_status(self, message: str, ok: bool) -> None:
+        """Where tasks run changed: e.g. a cluster cannot be reached (``ok`` false: tasks stay
+        queued) or can again."""
+
     def idle(self) -> None: ...
 
 
@@ -125,11 +177,13 @@ class TaskLifecycle:
     def __init__(self, repo: TaskRepository, artefacts: ArtefactStore,
                  settings: Callable[[], AppSettings], executor: Executor,
                  listener: Listener | None = None, *, runner_id: str | None = None,
-                 slots: int = 0, cancel_grace_s: float = CANCEL_GRACE_S) -> None:
+                 slots: int = 0, cancel_grace_s: float = CANCEL_GRACE_S,
+                 remote: RemoteExecutor | None = None) -> None:
         self.repo = repo
         self.artefacts = artefacts
         self.settings = settings  # read at each use: the window changes them while it runs
         self.executor = executor
+        self.remote = remote
         self.listener = listener or Listener()
         self.runner_id = runner_id or default_runner_id()
         self.cancel_grace_s = cancel_grace_s
@@ -138,10 +192,25 @@ class TaskLifecycle:
         self._retries: dict[str, Any] = {}  # task id → timer of its next state write
         self.paused = False
         self.stopping = False
+        # Claim only these tasks (a batch command runs its own, the window's stay queued).
+        self.only: set[str] | None = None
 
     @property
     def slots(self) -> int:
-        return self._slots or self.settings().concurrency or default_slots()
+        """Tasks at a time: as configured, else one per GPU here, or what the remote
+        executor the settings name can run now (never more)."""
+        settings = self.settings()
+        configured = self._slots or settings.concurrency
+        remote = self._remote_for(settings)
+        if remote is None:
+            return configured or default_slots()
+        capacity = remote.capacity()
+        return min(configured, capacity) if configured else capacity
+
+    def _remote_for(self, settings: AppSettings) -> RemoteExecutor | None:
+        if self.remote is not None and self.remote.use(settings):
+            return self.remote
+        return None
 
     # -- queue -------------------------------------------------------------------------------
     def start(self) -> list[Task]:
@@ -158,7 +227,7 @@ class TaskLifecycle:
             if slot is None:
                 return
             try:
-                task = self.repo.claim_next(self.runner_id)
+                task = self.repo.claim_next(self.runner_id, only=self.only)
             except DBAPIError as exc:
                 logger.warning("cannot claim a task now: {}", exc)
                 return
@@ -183,9 +252,11 @@ class TaskLifecycle:
 
     def launch_for(self, task: Task, output: Path, slot: int) -> Launch:
         settings = self.settings()
-        argv = worker_program(settings.worker_python) + detect_arguments(
-            task.id, task.input_path, output, task.task_params)
-        return Launch(argv=argv, env=worker_environment(slot, gpu_count()))
+        params = task.task_params
+        return Launch(program=worker_program(settings.worker_python),
+                      arguments=detect_arguments(task.id, task.input_path, output, params),
+                      env=worker_environment(slot, gpu_count()), input=task.input_path,
+                      gpu=params.device != "cpu")
 
     def _launch(self, task: Task, slot: int) -> None:
         try:
@@ -198,8 +269,9 @@ class TaskLifecycle:
         run.execution.start_fresh()
         self.runs[task.id] = run
         run.launch = self.launch_for(task, output, slot)
+        run.executor = self._remote_for(self.settings()) or self.executor
         try:
-            self.executor.start_worker(run, run.launch)
+            run.executor.start_worker(run, run.launch)
         except OSError as exc:  # adapters that start synchronously
             self.launch_failed(run, str(exc.strerror or exc))
 
@@ -211,7 +283,7 @@ class TaskLifecycle:
         if pid:
             lower_priority(pid)
         if run.stop_reason:  # asked to end before it was running
-            self.executor.terminate(run)
+            run.executor.terminate(run)
         try:
             self.repo.set_worker(run.task_id, pid, str(run.output))
         except TaskNotFound:  # removed between claim and launch: stop the worker
@@ -220,7 +292,8 @@ class TaskLifecycle:
             return
         except DBAPIError as exc:
             self.listener.problem(run.task_id, f"cannot record the worker's pid: {exc.orig}")
-        logger.info("task {} started (worker pid {})", run.task_id, pid)
+        logger.info("task {} started ({})", run.task_id,
+                    f"worker pid {pid}" if pid else "on a remote worker")
         self.listener.task_started(run.task_id)
 
     def output(self, run: Run, text: str) -> None:
@@ -250,6 +323,18 @@ class TaskLifecycle:
         program = run.launch.argv[0] if run.launch else "?"
         message = f"could not start the worker ({program}): {reason}"
         self._settle(run, lambda: self._write_failure(run.task_id, message))
+
+    def lost(self, run: Run, reason: str) -> None:
+        """A remote executor lost the run (its cluster went away): the task goes back in the
+        queue to run again, or ends CANCELED if that was asked meanwhile."""
+        for timer in run._timers:
+            timer.cancel()
+        run._timers.clear()
+        if run.stop_reason == "cancel":
+            self._settle(run, lambda: self._record_exit(run, None, False))
+            return
+        self.listener.problem(run.task_id, f"{reason}; the task goes back in the queue")
+        self._settle(run, lambda: self._requeue(run))
 
     # -- outcomes --------------------------------------------------------------------------------
     def _record_exit(self, run: Run, code: int | None, crashed: bool) -> None:
@@ -332,9 +417,10 @@ class TaskLifecycle:
         run.stop_reason = reason
         if run.handle is None:
             return  # not started yet: ``started`` will see the reason
-        self.executor.terminate(run)
+        executor = run.executor or self.executor
+        executor.terminate(run)
         run._timers.append(self.executor.call_later(self.cancel_grace_s,
-                                                    lambda: self.executor.kill(run)))
+                                                    lambda: executor.kill(run)))
 
     def stop(self) -> None:
         """Start nothing more; running workers are stopped and their tasks go back in the
@@ -342,3 +428,9 @@ class TaskLifecycle:
         self.stopping = True
         for run in list(self.runs.values()):
             self._end(run, "stop")
+
+    def close(self, timeout_s: float) -> None:
+        """After ``stop``: wait up to ``timeout_s`` for runs on a remote executor to end, and
+        disconnect from it (the adapter waits for its own processes)."""
+        if self.remote is not None:
+            self.remote.close(timeout_s)

@@ -3,10 +3,11 @@
 Everything happens on the thread that owns the runner (the GUI thread): worker output arrives
 through ``readyReadStandardOutput``, never by waiting, and the lifecycle decides what each line
 and exit status mean. ``wake`` and ``cancel`` may be called from any thread (the embedded
-server does); they are marshalled here through queued signals. Its process must have imported
-``ambientpose_desktop.gui`` first (the window does): that guards against PySide6 6.12.0's
-reference-count bugs, which every emit here would otherwise feed. This is the only module of
-``runner/`` that imports Qt (import-linter checks it).
+server does); they are marshalled here through queued signals, as is what a Dask cluster says
+when the settings send tasks there (``runner/dask_runner.py``, through ``post``). Its process
+must have imported ``ambientpose_desktop.gui`` first (the window does): that guards against
+PySide6 6.12.0's reference-count bugs, which every emit here would otherwise feed. This is the
+only module of ``runner/`` that imports Qt (import-linter checks it).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, Qt, QTimer, S
 
 from ambientpose_desktop.core.events import Event, Failed, Log, Progress, Started
 from ambientpose_desktop.core.tasks import TaskStatus
+from ambientpose_desktop.runner.dask_runner import DaskExecutor
 from ambientpose_desktop.runner.lifecycle import (
     CANCEL_GRACE_S,
     Launch,
@@ -64,8 +66,10 @@ class QtTaskRunner(QObject):
     failed = Signal(str, str)  # id, error message (also sent with taskFinished)
     problem = Signal(str, str)  # id, something the user should know (e.g. disk full)
     idle = Signal()  # nothing runs any more
+    executorStatus = Signal(str, bool)  # where tasks run: message, ok (e.g. cluster reachable)
     _wakeRequested = Signal()
     _cancelRequested = Signal(str)
+    _callRequested = Signal(object)
 
     def __init__(self, repo: TaskRepository, artefacts: ArtefactStore,
                  settings: AppSettings, *,
@@ -75,9 +79,11 @@ class QtTaskRunner(QObject):
         self.artefacts = artefacts
         self.settings = settings  # the window replaces it when the user saves new settings
         self.lifecycle = TaskLifecycle(repo, artefacts, lambda: self.settings, self,
-                                       _Signals(self), cancel_grace_s=cancel_grace_s)
+                                       _Signals(self), cancel_grace_s=cancel_grace_s,
+                                       remote=DaskExecutor(self))
         self._wakeRequested.connect(self.lifecycle.fill_slots, Qt.ConnectionType.QueuedConnection)
         self._cancelRequested.connect(self.lifecycle.cancel, Qt.ConnectionType.QueuedConnection)
+        self._callRequested.connect(self._call, Qt.ConnectionType.QueuedConnection)
 
     # -- TaskRunner protocol (any thread) ------------------------------------------------
     def wake(self) -> None:
@@ -121,10 +127,13 @@ class QtTaskRunner(QObject):
         self.lifecycle.stop()
         grace = self.cancel_grace_s if timeout_s is None else timeout_s
         for run in list(self.lifecycle.runs.values()):
+            if not isinstance(run.handle, _Process):
+                continue  # on a cluster: the lifecycle's close waits for those
             process = run.handle.process
             if not process.waitForFinished(int(grace * 1000)):
                 process.kill()
                 process.waitForFinished(2000)
+        self.lifecycle.close(grace)
 
     # -- Executor (the lifecycle's adapter surface) --------------------------------------
     def start_worker(self, run: Run, launch: Launch) -> None:
@@ -154,6 +163,12 @@ class QtTaskRunner(QObject):
 
     def call_later(self, seconds: float, callback: Callable[[], None]) -> _Timer:
         return _Timer(seconds, callback)
+
+    def post(self, callback: Callable[[], None]) -> None:
+        self._callRequested.emit(callback)
+
+    def _call(self, callback: Callable[[], None]) -> None:
+        callback()
 
     def _read_stdout(self, run: Run) -> None:
         data = bytes(run.handle.process.readAllStandardOutput().data())
@@ -210,6 +225,9 @@ class _Signals(Listener):
 
     def problem(self, task_id: str, message: str) -> None:
         self._runner.problem.emit(task_id, message)
+
+    def executor_status(self, message: str, ok: bool) -> None:
+        self._runner.executorStatus.emit(message, ok)
 
     def idle(self) -> None:
         self._runner.idle.emit()

@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import mimetypes
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
+from pathlib import Path
 
 from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Query, Request, Response
 from fastapi.responses import FileResponse, StreamingResponse
@@ -28,6 +29,7 @@ from ambientpose_desktop.server.auth import bearer_dependency
 from ambientpose_desktop.server.errors import ErrorIdMiddleware
 from ambientpose_desktop.server.exports import FORMAT_QUERY, ExportFormat, export_file
 from ambientpose_desktop.server.exports import RESPONSES as EXPORT_RESPONSES
+from ambientpose_desktop.server.references import JSON_TYPE, find_or_fetch, read_reference
 from ambientpose_desktop.server.schemas import (
     Health,
     TaskConfig,
@@ -50,16 +52,28 @@ from ambientpose_desktop.store.settings import AppSettings
 CANCEL_WAIT_S = 15.0
 _EXTRA_TYPES = {".jsonl": "application/x-ndjson", ".txt": "text/plain; charset=utf-8"}
 
+_CONFIG_KEYS = ", ".join(TaskConfig.model_fields) + " (all optional)"
 _UPLOAD_BODY = {
     "required": True,
-    "content": {"multipart/form-data": {"schema": {
-        "type": "object", "required": ["file"],
-        "properties": {
-            "file": {"type": "string", "format": "binary", "description": "the video"},
-            "config": {"type": "string", "description": "JSON object: "
-                       + ", ".join(TaskConfig.model_fields) + " (all optional)"},
-        },
-    }}},
+    "content": {
+        "multipart/form-data": {"schema": {
+            "type": "object", "required": ["file"],
+            "properties": {
+                "file": {"type": "string", "format": "binary", "description": "the video"},
+                "config": {"type": "string", "description": f"JSON object: {_CONFIG_KEYS}"},
+            },
+        }},
+        JSON_TYPE: {"schema": {
+            "type": "object", "additionalProperties": False,
+            "description": "a video already on the server (under a folder its operator "
+                           "allows) or at an http(s) URL: exactly one of path and url",
+            "properties": {
+                "path": {"type": "string", "description": "absolute path on the server"},
+                "url": {"type": "string", "description": "http(s) URL the server fetches"},
+                "config": {"type": "object", "description": _CONFIG_KEYS},
+            },
+        }},
+    },
 }
 _NOT_FOUND = {404: {"description": "no such task (or file)"}}
 # The ids the stream sends (events counted from 1): ASCII digits of a size ``int`` takes at once.
@@ -71,10 +85,13 @@ def create_app(*, repo: TaskRepository, artefacts: ArtefactStore, runner: TaskRu
                token: Callable[[], str], settings: Callable[[], AppSettings] = AppSettings.load,
                max_upload: int | None = None,
                lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
+               allowed_folders: Sequence[Path] = (),
                ) -> FastAPI:
     """The API over this repository and runner; ``token`` is read on every request, so a
-    regenerated token takes effect at once."""
+    regenerated token takes effect at once. ``allowed_folders``: where a submission may name
+    a video by path (none by default)."""
     limit = max_upload if max_upload is not None else max_upload_bytes()
+    folders = list(allowed_folders)
     app = FastAPI(title="AmbientPose", version=__version__, lifespan=lifespan,
                   description="Submit videos for pose estimation, follow them, download results."
                               " Every endpoint but /health needs `Authorization: Bearer TOKEN`.")
@@ -95,13 +112,22 @@ def create_app(*, repo: TaskRepository, artefacts: ArtefactStore, runner: TaskRu
 
     @api.post("/tasks", status_code=201, response_model=TaskCreated, tags=["tasks"],
               openapi_extra={"requestBody": _UPLOAD_BODY},
-              responses={413: {"description": "video over the size limit"},
+              responses={403: {"description": "a path outside the allowed folders"},
+                         413: {"description": "video over the size limit"},
                          415: {"description": "not a video"}})
     async def submit(request: Request) -> TaskCreated:
-        """Upload a video (multipart ``file``, optional ``config`` JSON); it joins the queue."""
+        """Upload a video (multipart ``file``, optional ``config`` JSON), or name one (JSON
+        ``path`` under an allowed folder, or ``url``); it joins the queue."""
         task_id = new_task_id()
         folder = artefacts.upload_dir(task_id)
         try:
+            if request.headers.get("content-type", "").startswith(JSON_TYPE):
+                reference = await read_reference(request)
+                params = task_params_from_config(reference.config, settings())
+                source = await find_or_fetch(reference, folders, folder, limit)
+                task = await run_in_threadpool(add_task, repo, runner, source, params,
+                                               filename=source.name, task_id=task_id)
+                return TaskCreated(id=task.id, status=task.status)
             upload = await receive_upload(request, folder, limit)
             params = task_params_from_config(upload.config, settings())
             await check_video_content(upload)

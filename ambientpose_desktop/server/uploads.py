@@ -122,7 +122,7 @@ class _FormReceiver:
         if self._target == FILE_FIELD and self._file is not None and self.upload is not None:
             self.upload.size += end - start
             if self.upload.size > self.max_bytes:
-                raise UploadRejected(413, _too_large(self.max_bytes))
+                raise UploadRejected(413, too_large(self.max_bytes))
             self._file.write(data[start:end])
         elif self._target == CONFIG_FIELD and self.config is not None:
             self.config += data[start:end]
@@ -140,7 +140,7 @@ class _FormReceiver:
             self._file = None
 
 
-def _too_large(max_bytes: int) -> str:
+def too_large(max_bytes: int) -> str:
     return (f"the video is larger than the server's limit of {max_bytes / 2**20:g} MB "
             f"({MAX_UPLOAD_ENV})")
 
@@ -155,7 +155,7 @@ async def receive_upload(request: Request, folder: Path, max_bytes: int) -> Rece
         raise UploadRejected(415, "send the video as multipart/form-data in a 'file' field")
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > max_bytes + CONFIG_MAX_BYTES + 65536:
-        raise UploadRejected(413, _too_large(max_bytes))
+        raise UploadRejected(413, too_large(max_bytes))
     receiver = _FormReceiver(folder, max_bytes)
     try:
         parser = MultipartParser(options[b"boundary"], receiver.callbacks())

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -165,13 +165,16 @@ class TaskRepository:
         self._notify(task_id, "updated")
         return task
 
-    def claim_next(self, runner_id: str | None = None) -> Task | None:
-        """Atomically move the oldest PENDING task to RUNNING and return it (or ``None``)."""
+    def claim_next(self, runner_id: str | None = None, *,
+                   only: Collection[str] | None = None) -> Task | None:
+        """Atomically move the oldest PENDING task (of ``only``, if given) to RUNNING and
+        return it (or ``None``)."""
+        query = select(Task).where(Task.status == TaskStatus.PENDING)
+        if only is not None:
+            query = query.where(col(Task.id).in_(list(only)))
         with self._session() as session:
             task = session.exec(
-                select(Task).where(Task.status == TaskStatus.PENDING)
-                .order_by(col(Task.created_at), col(Task.id)).limit(1)
-            ).first()
+                query.order_by(col(Task.created_at), col(Task.id)).limit(1)).first()
             if task is None:
                 session.rollback()
                 return None

@@ -34,6 +34,11 @@ class AppSettings:
     # Options per backend name, passed to the worker as --opt KEY=VALUE.
     backend_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     queue_paused: bool = False
+    # Where workers run: "local" (this computer), "dask" (the Dask scheduler at
+    # ``dask_address``) or "slurm" (a dask-jobqueue cluster from slurm.toml in the config
+    # folder; runner/slurm.py). The cluster must see this computer's files at the same paths.
+    executor: str = "local"
+    dask_address: str = ""
 
     def task_params(self, **overrides: Any) -> TaskParams:
         """Parameters for a new task from these defaults; ``overrides`` (not ``None``) win.

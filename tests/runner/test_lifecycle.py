@@ -4,8 +4,6 @@ stopping, cancel grace)."""
 
 from __future__ import annotations
 
-import asyncio
-import threading
 import time
 from collections.abc import Callable
 
@@ -20,32 +18,9 @@ from ambientpose_desktop.runner.qt_runner import QtTaskRunner
 from ambientpose_desktop.store.settings import AppSettings
 from tests.conftest import media_path
 from tests.pipeline.worker_helpers import worker_env
+from tests.runner.async_driver import AsyncDriver
 
 SLOW = TaskParams(backend="fake", backend_options={"delay_s": 0.2})
-
-
-class _AsyncDriver:
-    """``serve``'s runner on an event loop of its own thread, driven like the window's."""
-
-    def __init__(self, store, settings: AppSettings) -> None:
-        self.runner = AsyncTaskRunner(*store, settings=lambda: settings, poll_interval_s=0.2)
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
-        self._thread.start()
-        self._call(self.runner.start())
-
-    def _call(self, coroutine) -> None:
-        asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout=60)
-
-    def wait(self, qtbot, condition: Callable[[], bool]) -> None:
-        qtbot.waitUntil(condition, timeout=60_000)
-
-    def stop(self) -> None:
-        if not self._thread.is_alive():
-            return
-        self._call(self.runner.stop())
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(5)
 
 
 class _QtDriver:
@@ -66,7 +41,7 @@ def drive(request, store, monkeypatch, qtbot):
     drivers = []
 
     def make(settings: AppSettings | None = None):
-        cls = _QtDriver if request.param == "qt" else _AsyncDriver
+        cls = _QtDriver if request.param == "qt" else AsyncDriver
         drivers.append(cls(store, settings or AppSettings()))
         return drivers[-1]
 

@@ -4,19 +4,10 @@ import time
 
 from ambientpose_desktop.core.tasks import TaskStatus
 from ambientpose_desktop.store.artefacts import process_alive
+from tests.polling import wait_for
 from tests.server.conftest import upload
 
 SLOW = {"backend": "fake", "options": {"delay_s": 2.0}}
-
-
-def wait_for(predicate, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting")
 
 
 def test_delete_running_task_stops_its_worker(served, media):

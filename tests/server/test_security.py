@@ -116,7 +116,9 @@ def test_malformed_uploads_are_client_errors(served, tmp_path, media):
     api = served(runner="recording")
     with api.client() as client:
         assert client.post("/tasks").status_code == 415
-        assert client.post("/tasks", json={"file": "x"}).status_code == 415
+        # JSON names a video by path or url (test_submit_by_reference.py): not a file field.
+        by_json = client.post("/tasks", json={"file": "x"})
+        assert by_json.status_code == 422 and '"path"' in by_json.json()["detail"]
         no_file = client.post("/tasks", files={"config": (None, "{}")})
         assert no_file.status_code == 422
         empty = client.post("/tasks", files={"file": ("empty.mp4", b"")})

@@ -2,8 +2,8 @@
 
 Two checks (seed §6): the extension whitelist of ``core.media``, then a content probe that
 decodes one frame (``pipeline.video.probe``), so a renamed text file is refused too. A folder
-of images becomes one image-sequence task; a folder of videos adds each video. Runs off the
-GUI thread (probing opens files); it touches no Qt.
+of images becomes one image-sequence task; a folder of videos adds each video. The window (off
+its GUI thread: probing opens files) and ``ambientpose run`` both sort their paths here.
 """
 
 from __future__ import annotations
