@@ -20,7 +20,7 @@ from natsort import os_sorted
 from ambientpose_desktop.core.errors import DecodeError, InputError
 from ambientpose_desktop.core.media import is_image_name
 from ambientpose_desktop.core.summary import SourceInfo
-from ambientpose_desktop.pipeline.pts_order import PtsReorder
+from ambientpose_desktop.pipeline.pts_order import REORDER_WINDOW, PtsReorder
 
 Frame = tuple[int, float, np.ndarray]
 
@@ -38,6 +38,8 @@ def _check_file(path: Path) -> None:
 
 class VideoSource:
     """A video decoded with PyAV (FFmpeg), frame-threaded."""
+
+    reorder_window = REORDER_WINDOW  # frames held to put a damaged stream back in order
 
     def __init__(self, path: str | Path) -> None:
         import av  # local: keeps `import ambientpose_desktop.pipeline` light for the GUI
@@ -94,7 +96,7 @@ class VideoSource:
         frames."""
         import av
 
-        order: PtsReorder = PtsReorder()
+        order: PtsReorder = PtsReorder(self.reorder_window)
         decoded = self._in_pts_order(order)
         index = 0
         first: float | None = None
