@@ -237,6 +237,8 @@ def probe(path: str | Path) -> SourceInfo:
     """
     source = open_source(path)
     name = Path(path).name
+    if isinstance(source, VideoSource):
+        source.reorder_window = 0  # two frames in any order tell; holding 16 would decode 18
     try:
         decoded = sum(1 for _ in source.frames(max_frames=2))
         if decoded == 0:
