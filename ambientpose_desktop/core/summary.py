@@ -19,9 +19,17 @@ class SourceInfo:
     width: int
     height: int
     fps: float
+    # Frames decoded (after a run; before it, the claim below). A damaged video's run stops
+    # short: ``frame_count`` < ``frame_count_claimed``, and the results cover ``frame_count``.
     frame_count: int
     duration_s: float
     codec: str = ""
+    # What the container says it holds (its header's count, else duration x fps; the number of
+    # image files for a folder), kept so a partial run shows how far it got.
+    frame_count_claimed: int = 0
+    # Frames left out: a damaged video's frames whose timestamps repeated or went back
+    # (``pipeline/pts_order.py``), or a folder's images that could not be read.
+    frames_dropped: int = 0
     # Seconds from the first frame, one per frame: variable frame rate is kept, not assumed away.
     timestamps: list[float] = field(default_factory=list)
     # Image file names, in processing order, for image folders (AlphaPose's image_id values).

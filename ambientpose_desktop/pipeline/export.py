@@ -179,31 +179,25 @@ def write_csv(table: PoseTable, summary: Summary, run: ExportRun) -> None:
 
 
 def write_rendered(table: PoseTable, summary: Summary, run: ExportRun) -> None:
-    """Decode the source again and draw the poses, through the worker's own render path: the
-    overlay video keeps each frame's timestamp, so a variable-frame-rate source stays in sync;
-    ``frames-jpeg`` when ``run.output`` is to be a folder."""
-    from ambientpose_desktop.pipeline.outputs import RenderedOutputs
-    from ambientpose_desktop.pipeline.video import open_source
+    """Decode the source again and draw the poses, through the worker's own render path
+    (``outputs.draw_source``: the whole source, matched to the results by timestamp; at the
+    damage that ended a partial run, the drawing ends too): the overlay video keeps each
+    frame's timestamp, so a variable-frame-rate source stays in sync; ``frames-jpeg`` when
+    ``run.output`` is to be a folder."""
+    from ambientpose_desktop.pipeline.outputs import RenderedOutputs, draw_source
 
     fmt, output = run.fmt, run.output
     source_path = Path(summary.source.path)
     if not source_path.exists():
         raise InputError(f"the source {source_path} is gone; the {fmt} export needs it")
-    source = open_source(source_path)
     kf = get_format(summary.keypoint_format)
-    stem = source_path.stem
     staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.", suffix=".part", dir=output.parent))
-    total = source.info.frame_count
-    frames = source.frames()
     try:
-        rendered = RenderedOutputs(staging, stem, kf, source.info.fps,
+        rendered = RenderedOutputs(staging, source_path.stem, kf, summary.source.fps,
                                    video=fmt == "overlay-video", jpeg=fmt == "frames-jpeg")
         try:
-            for index, timestamp, rgb in frames:
-                run.check()
-                people = table.persons(index) if index < table.num_frames else []
-                rendered.add(rgb, people, timestamp)
-                run.progress(index + 1, max(total, index + 1))
+            draw_source(rendered, source_path, table, summary.source.timestamps, run.check,
+                        run.progress)
             names = rendered.finish(run.cancel)
             run.check()
         except BaseException:
@@ -211,8 +205,6 @@ def write_rendered(table: PoseTable, summary: Summary, run: ExportRun) -> None:
             raise
         _move_into_place(staging, names, output, fmt)
     finally:
-        frames.close()  # end the decoding generator before its container (PyAV crashes else)
-        source.close()
         shutil.rmtree(staging, ignore_errors=True)
 
 

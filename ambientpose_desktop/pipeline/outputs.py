@@ -9,6 +9,7 @@ from __future__ import annotations
 import queue
 import shutil
 import threading
+from collections.abc import Callable, Sequence
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ import numpy as np
 from loguru import logger
 
 from ambientpose_desktop.core.keypoints import KeypointFormat
+from ambientpose_desktop.core.pose_table import PoseTable
 from ambientpose_desktop.core.poses import Person
 from ambientpose_desktop.core.task_folder import OVERLAY_VIDEO, TaskFolder
 from ambientpose_desktop.pipeline.overlay import draw_poses
@@ -27,6 +29,9 @@ _DONE = object()
 # 90 kHz, MPEG's clock: exact for 24, 25, 30, 50, 60 and 30000/1001 fps and within 6 us of
 # any source timestamp, so a variable-frame-rate source keeps its timing.
 _TIME_BASE = Fraction(1, 90000)
+
+# Timestamps closer than this are one frame: summary.json keeps 6 decimals.
+_SAME_TIME_S = 2e-6
 
 
 class OverlayVideoWriter:
@@ -180,3 +185,50 @@ class RenderedOutputs:
             else:
                 temp.unlink(missing_ok=True)
         self._temps.clear()
+
+
+def draw_source(rendered: RenderedOutputs, source_path: Path, table: PoseTable,
+                timestamps: Sequence[float], check: Callable[[], None],
+                progress: Callable[[int, int], None] | None = None,
+                limit: int | None = None) -> None:
+    """Decode ``source_path`` again and queue its frames with their poses, for the worker's
+    overlay outputs and for export alike: the first ``limit`` frames, or the whole source
+    (frames past the results drawn bare).
+
+    A video's frames are matched to the results by the timestamps the run recorded
+    (``timestamps``, seconds from the first frame), not by decoding position, so a frame the
+    decoder of a damaged file leaves out this time shifts no poses onto the wrong frame; a
+    frame the run did not have is drawn bare. Damage ends decoding with the ``DecodeError``
+    that ended the run: what decoded is drawn. ``check`` is called for each frame (it raises
+    to stop).
+    """
+    from ambientpose_desktop.core.errors import DecodeError
+    from ambientpose_desktop.pipeline.video import open_source
+
+    results = table.num_frames
+    stamps = list(timestamps)
+    source = open_source(source_path)
+    by_time = source.info.kind == "video" and len(stamps) == results and all(
+        b > a for a, b in zip(stamps, stamps[1:], strict=False))
+    total = limit if limit is not None else max(source.info.frame_count, results)
+    frames = source.frames(limit)
+    drawn = result = 0
+    try:
+        for index, timestamp, rgb in frames:
+            check()
+            if by_time:
+                while result < results and stamps[result] < timestamp - _SAME_TIME_S:
+                    result += 1
+                found = result < results and stamps[result] <= timestamp + _SAME_TIME_S
+            else:
+                result, found = index, index < results
+            rendered.add(rgb, table.persons(result) if found else [], timestamp)
+            drawn += 1
+            if progress is not None:
+                progress(drawn, max(total, drawn))
+    except DecodeError as exc:  # the damage that ended the run: what decoded is drawn
+        if drawn < results:
+            logger.warning("drawing stopped at frame {} of {}: {}", drawn, results, exc)
+    finally:
+        frames.close()  # end the decoding generator before its container (PyAV crashes else)
+        source.close()

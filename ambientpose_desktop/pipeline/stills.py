@@ -10,7 +10,8 @@ video.mp4 frame_%06d.png``, a camera's numbered burst, a microscope's time serie
   ``COVERAGE`` of the numbers between the first and the last, in the folder's usual step
   (so a few dropped frames, or every fifth frame exported, still count);
 - every image has the same width and height (read from the file headers of up to
-  ``SIZE_SAMPLES`` images spread over the folder, not decoded).
+  ``SIZE_SAMPLES`` images spread over the folder, not decoded; an image whose header cannot
+  be read is skipped, as the frame source skips it).
 
 Anything else (COCO-style ids, names without numbers, mixed sizes) is stills: each person of
 each image gets an id of their own and no id spans two images. The task option that
@@ -73,10 +74,10 @@ def _same_size(files: Sequence[Path]) -> bool:
             with Image.open(files[i]) as image:  # reads the header only
                 sizes.add(image.size)
         except OSError:
-            return False
+            continue  # unreadable: the source skips it, the other frames stay a sequence
         if len(sizes) > 1:
             return False
-    return True
+    return len(sizes) == 1
 
 
 class StillIdsStage:

@@ -20,6 +20,7 @@ from natsort import os_sorted
 from ambientpose_desktop.core.errors import DecodeError, InputError
 from ambientpose_desktop.core.media import is_image_name
 from ambientpose_desktop.core.summary import SourceInfo
+from ambientpose_desktop.pipeline.pts_order import REORDER_WINDOW, PtsReorder
 
 Frame = tuple[int, float, np.ndarray]
 
@@ -37,6 +38,8 @@ def _check_file(path: Path) -> None:
 
 class VideoSource:
     """A video decoded with PyAV (FFmpeg), frame-threaded."""
+
+    reorder_window = REORDER_WINDOW  # frames held to put a damaged stream back in order
 
     def __init__(self, path: str | Path) -> None:
         import av  # local: keeps `import ambientpose_desktop.pipeline` light for the GUI
@@ -81,18 +84,24 @@ class VideoSource:
         return SourceInfo(
             path=str(self.path), kind="video",
             width=stream.codec_context.width, height=stream.codec_context.height,
-            fps=round(fps, 6), frame_count=int(count), duration_s=round(duration, 6),
+            fps=round(fps, 6), frame_count=int(count), frame_count_claimed=int(count),
+            duration_s=round(duration, 6),
             codec=stream.codec_context.name or "",
         )
 
     def frames(self, max_frames: int | None = None) -> Iterator[Frame]:
-        """Decode in order. A damaged stream raises ``DecodeError`` after the good frames."""
+        """Decode in presentation order (``pipeline/pts_order.py``: frames are numbered by
+        pts, those a damaged stream repeats or sends back too far are dropped and counted in
+        ``info.frames_dropped``). A damaged stream raises ``DecodeError`` after the good
+        frames."""
         import av
 
+        order: PtsReorder = PtsReorder(self.reorder_window)
+        decoded = self._in_pts_order(order)
         index = 0
         first: float | None = None
         try:
-            for frame in self._container.decode(self._stream):
+            for frame in decoded:
                 t = float(frame.time) if frame.time is not None else index / (self.info.fps or 1)
                 first = t if first is None else first
                 self.pts_missing |= frame.pts is None
@@ -104,10 +113,33 @@ class VideoSource:
                     return
         except av.error.FFmpegError as exc:
             self._raise_damaged(index, exc.strerror or str(exc))
+        finally:
+            decoded.close()  # end the decoding generator before its container (PyAV crashes else)
+            self.info.frames_dropped = order.dropped
         # Threaded decoding can end silently at damage; the container's own count tells.
         claimed = self._stream.frames
-        if claimed and claimed - index > max(2, claimed // 100):
+        if claimed and claimed - index - order.dropped > max(2, claimed // 100):
             self._raise_damaged(index, "the file ends early")
+
+    def _in_pts_order(self, order: PtsReorder) -> Iterator:
+        """The decoder's frames through ``order``; at damage the frames held come out first."""
+        decoding = self._container.decode(self._stream)
+        try:
+            for frame in decoding:
+                yield from order.push(frame.pts, frame)
+        except Exception:
+            yield from order.flush()
+            raise
+        finally:
+            decoding.close()
+        yield from order.flush()
+
+    @property
+    def warnings(self) -> list[str]:
+        """For ``summary.json``: what decoding left out, and why."""
+        dropped = self.info.frames_dropped
+        return [f"decoding left out {dropped} frames whose timestamps repeated or went back "
+                "(damage inside the video)"] if dropped else []
 
     def _raise_damaged(self, index: int, reason: str) -> None:
         total = self._stream.frames
@@ -122,7 +154,9 @@ class VideoSource:
 
 
 class ImageFolderSource:
-    """Images of a folder in natural order (img2 before img10); other files are skipped."""
+    """Images of a folder in natural order (img2 before img10); other files are skipped, and
+    so are images that cannot be read: they are no frame (``info.frame_names`` ends up listing
+    the images used, in order, which exports take ids from) and ``warnings`` names them."""
 
     def __init__(self, folder: str | Path, fps: float = 0.0) -> None:
         self.path = Path(folder)
@@ -137,24 +171,40 @@ class ImageFolderSource:
         if not files:
             raise InputError(f"{self.path} contains no images (jpg, png, bmp, tif, webp)")
         self.files = files
-        first = _read_image(files[0])
+        first = next((image for image in map(_read_image, files) if image is not None), None)
         if first is None:
-            raise InputError(f"{files[0].name} is not an image that can be read")
+            raise InputError(f"{self.path} contains no image that can be read")
+        self.unreadable: list[str] = []
         self.info = SourceInfo(
             path=str(self.path), kind="images", width=first.shape[1], height=first.shape[0],
-            fps=float(fps), frame_count=len(files), duration_s=0.0,
-            frame_names=[f.name for f in files],
+            fps=float(fps), frame_count=len(files), frame_count_claimed=len(files),
+            duration_s=0.0, frame_names=[f.name for f in files],
         )
 
     def frames(self, max_frames: int | None = None) -> Iterator[Frame]:
         step = 1.0 / self.info.fps if self.info.fps else 0.0
-        for index, path in enumerate(self.files[:max_frames]):
-            image = _read_image(path)
-            if image is None:
-                logger.warning("skipping {}: not an image that can be read", path.name)
-                # keep index == position in frame_names, so an unreadable image is an empty frame
-                image = np.zeros((self.info.height, self.info.width, 3), np.uint8)
-            yield index, index * step, image
+        used: list[str] = []
+        self.unreadable = []
+        try:
+            for path in self.files:
+                if max_frames is not None and len(used) >= max_frames:
+                    return
+                image = _read_image(path)
+                if image is None:
+                    logger.warning("skipping {}: not an image that can be read", path.name)
+                    self.unreadable.append(path.name)
+                    continue
+                used.append(path.name)
+                index = len(used) - 1
+                yield index, index * step, image
+        finally:
+            self.info.frame_names = used
+            self.info.frames_dropped = len(self.unreadable)
+
+    @property
+    def warnings(self) -> list[str]:
+        """For ``summary.json``: the images left out."""
+        return [f"skipped {name}: not an image that can be read" for name in self.unreadable]
 
     def close(self) -> None:
         pass
@@ -187,6 +237,8 @@ def probe(path: str | Path) -> SourceInfo:
     """
     source = open_source(path)
     name = Path(path).name
+    if isinstance(source, VideoSource):
+        source.reorder_window = 0  # two frames in any order tell; holding 16 would decode 18
     try:
         decoded = sum(1 for _ in source.frames(max_frames=2))
         if decoded == 0:

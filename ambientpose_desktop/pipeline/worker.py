@@ -35,7 +35,7 @@ from ambientpose_desktop.pipeline.events_sink import EventSink
 from ambientpose_desktop.pipeline.frame_feed import FrameFeed
 from ambientpose_desktop.pipeline.frame_stages import FrameResult, flush_stages, run_stages
 from ambientpose_desktop.pipeline.identity import identity_stages, link_layers
-from ambientpose_desktop.pipeline.outputs import RenderedOutputs
+from ambientpose_desktop.pipeline.outputs import RenderedOutputs, draw_source
 from ambientpose_desktop.pipeline.stills import tracked_as_sequence
 from ambientpose_desktop.pipeline.video import open_source
 
@@ -97,7 +97,7 @@ class _Sinks:
             self.proxy.abort()
 
 
-def _render_linked(job: DetectJob, linked: PoseTable, fmt, fps: float,
+def _render_linked(job: DetectJob, linked: PoseTable, fmt, info: SourceInfo,
                    stop: threading.Event) -> list[str]:
     """``overlay.mp4`` and the JPEG folders, drawn after re-linking so they show the ids of
     the results (one more decoding pass, only when they were asked for)."""
@@ -105,25 +105,20 @@ def _render_linked(job: DetectJob, linked: PoseTable, fmt, fps: float,
     if not (params.overlay_video or params.frames_jpeg):
         return []
     logger.info("drawing the overlay outputs with the linked identities")
-    rendered = RenderedOutputs(job.output, Path(job.input).stem, fmt, fps,
+    rendered = RenderedOutputs(job.output, Path(job.input).stem, fmt, info.fps,
                                video=params.overlay_video, jpeg=params.frames_jpeg)
-    source = open_source(job.input)
-    frames = source.frames(linked.num_frames)
+
+    def check() -> None:
+        if stop.is_set():
+            raise RunCanceled(linked.num_frames)
+
     try:
-        for index, timestamp, rgb in frames:
-            if stop.is_set():
-                raise RunCanceled(linked.num_frames)
-            rendered.add(rgb, linked.persons(index) if index < linked.num_frames else [],
-                         timestamp)
-        return rendered.finish(stop)
-    except DecodeError:  # the same damage as in the run: draw what decoded
+        draw_source(rendered, Path(job.input), linked, info.timestamps, check,
+                    limit=linked.num_frames)
         return rendered.finish(stop)
     except BaseException:
         rendered.abort()
         raise
-    finally:
-        frames.close()  # end the decoding generator before its container (PyAV crashes else)
-        source.close()
 
 
 def run(job: DetectJob, sink: EventSink, stop: threading.Event) -> Summary:
@@ -211,14 +206,14 @@ def run(job: DetectJob, sink: EventSink, stop: threading.Event) -> Summary:
     timings["relink_s"] = layers.relink_s
     folder = TaskFolder(job.output)
     written = layers.save(folder, info.image_names)
-    outputs = written + _render_linked(job, layers.linked, fmt, info.fps, stop) + outputs
+    outputs = written + _render_linked(job, layers.linked, fmt, info, stop) + outputs
     linked = layers.linked
     summary = Summary(
         source=info, keypoint_format=fmt.name, backend=backend.name, device=backend.device,
         params=params.to_dict(), frames_processed=frames, persons=linked.num_rows,
         tracks=len(set(linked.idx.tolist())), rejected=len(layers.raw.rejected_rows),
         timings={k: round(v, 4) for k, v in timings.items()},
-        warnings=[str(decode_error)] if decode_error else [],
+        warnings=[*source.warnings, *([str(decode_error)] if decode_error else [])],
         outputs=[*outputs, folder.summary.name],
         python=sys.executable,
     )

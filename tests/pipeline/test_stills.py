@@ -38,6 +38,15 @@ def test_a_few_dropped_frames_or_every_fifth_frame_still_count(tmp_path):
     assert is_frame_sequence(_images(tmp_path / "b", [f"t_{i:04d}.png" for i in range(0, 200, 5)]))
 
 
+def test_an_unreadable_frame_leaves_the_others_a_sequence(tmp_path):
+    files = _images(tmp_path / "a", [f"frame_{i:06d}.png" for i in range(1, 31)])
+    files[4].write_bytes(b"\x89PNG cut off")
+    assert is_frame_sequence(files)
+    for path in files:
+        path.write_bytes(b"not an image")
+    assert not is_frame_sequence(files)
+
+
 def test_scattered_numbers_mixed_names_or_sizes_are_stills(tmp_path):
     coco_like = [f"COCO_val2014_{i:012d}.jpg" for i in (192, 241, 257, 294, 328, 338)]
     assert not is_frame_sequence(_images(tmp_path / "a", coco_like))
