@@ -74,9 +74,7 @@ def check_media(path: str | Path, quick: bool = False, progress: Progress | None
                                   lambda f: report(f * share), stopped)
         check = _findings(stream, packets, layout, quick)
     if not quick and packets.count:
-        with av.open(str(path)) as container:  # a fresh demuxer and decoder from the start
-            _decoding_pass(container, packets, check,
-                           lambda f: report(share + f * (1 - share)), stopped)
+        _decoding_pass(path, packets, check, lambda f: report(share + f * (1 - share)), stopped)
     check.ok = not check.problems
     report(1.0)
     return check
@@ -255,28 +253,56 @@ def _findings(stream, packets: _Packets, layout: _Mp4Layout | None, quick: bool)
     return check
 
 
-def _decoding_pass(container, packets: _Packets, check: MediaCheck, report: Progress,
+def _decoding_pass(path: Path, packets: _Packets, check: MediaCheck, report: Progress,
                    stopped: Stop) -> None:
-    """Decode every packet (no pixel conversion: only what the decoder says counts)."""
+    """Decode every packet, frame-threaded as the worker does; where that finds damage, once
+    more on one thread: how far concealment spreads under threads depends on their timing, and
+    the findings must not."""
+    import av
+
+    with av.open(str(path)) as container:
+        found = _decode(container, "AUTO", packets, report, stopped)
+    if found.damaged(packets):
+        with av.open(str(path)) as container:
+            found = _decode(container, "NONE", packets, lambda f: None, stopped)
+    check.frames = found.frames
+    _damage(check, packets, found)
+
+
+class _Decoded:
+    """What the decoder said: times of the frames out, of the corrupt ones, of the packets it
+    refused."""
+
+    def __init__(self) -> None:
+        self.frames = 0
+        self.pts = array("q")
+        self.corrupt = array("q")
+        self.refused = array("q")
+
+    def damaged(self, packets: _Packets) -> bool:
+        return bool(self.corrupt or self.refused or self.frames < packets.count)
+
+
+def _decode(container, threads: str, packets: _Packets, report: Progress,
+            stopped: Stop) -> _Decoded:
+    """No pixel conversion: only what the decoder says counts."""
     import av
 
     stream = container.streams.video[0]
-    stream.thread_type = "AUTO"
+    stream.thread_type = threads
+    if threads == "NONE":
+        stream.codec_context.thread_count = 1
     context = stream.codec_context
-    decoded = array("q")
-    corrupt = array("q")
-    refused = array("q")
-    frames = 0
+    found = _Decoded()
 
     def take(out) -> None:
-        nonlocal frames
         for frame in out:
-            frames += 1
+            found.frames += 1
             if frame.pts is None:  # counted, but has no place among the packets' times
                 continue
-            decoded.append(frame.pts)
+            found.pts.append(frame.pts)
             if frame.is_corrupt:
-                corrupt.append(frame.pts)
+                found.corrupt.append(frame.pts)
 
     for done, packet in enumerate(container.demux(stream), start=1):
         time = packet.pts if packet.pts is not None else packet.dts
@@ -286,18 +312,17 @@ def _decoding_pass(container, packets: _Packets, check: MediaCheck, report: Prog
             break
         except av.error.FFmpegError:
             if time is not None:
-                refused.append(time)
+                found.refused.append(time)
         if done % _REPORT_EVERY == 0:
             if stopped():
                 raise CheckStopped()
             report(min(done / packets.count, 1.0))
-    check.frames = frames
-    _damage(check, packets, decoded, corrupt, refused, frames)
+    return found
 
 
-def _damage(check: MediaCheck, packets: _Packets, decoded: array, corrupt: array,
-            refused: array, frames: int) -> None:
+def _damage(check: MediaCheck, packets: _Packets, found: _Decoded) -> None:
     """Turn what the decoder said into ``damaged_from_frame`` and one line of findings."""
+    frames, corrupt, refused = found.frames, found.corrupt, found.refused
     expected = np.unique(np.frombuffer(packets.pts, np.int64)) if packets.pts else None
     if frames == 0:
         check.problems.append("no frame of the video decodes")
@@ -305,7 +330,7 @@ def _damage(check: MediaCheck, packets: _Packets, decoded: array, corrupt: array
         return
     if expected is None:
         return
-    got = np.frombuffer(decoded, np.int64)
+    got = np.frombuffer(found.pts, np.int64)
     lost = np.setdiff1d(expected, got)
     bad = np.union1d(np.frombuffer(corrupt, np.int64), np.frombuffer(refused, np.int64))
     bad = np.intersect1d(bad, expected)
