@@ -38,6 +38,10 @@ _REPORT_EVERY = 64  # packets between progress calls and stop checks
 _VFR_TOLERANCE = 0.2
 
 
+INDEX_MISSING = ("the MP4 has no index (no moov box): the recording was cut off before it was "
+                 "finalised, so its frames cannot be found")
+
+
 class CheckStopped(Exception):
     """``stop()`` asked the check to end before it finished."""
 
@@ -53,9 +57,7 @@ def check_media(path: str | Path, quick: bool = False, progress: Progress | None
         return MediaCheck(ok=False, quick=quick, problems=["the file is empty (0 bytes)"])
     layout = _mp4_layout(path)
     if layout is not None and not layout.has_moov:
-        return MediaCheck(ok=False, quick=quick, index_missing=True, problems=[
-            "the MP4 has no index (no moov box): the recording was cut off before it was "
-            "finalised, so its frames cannot be found"])
+        return MediaCheck(ok=False, quick=quick, index_missing=True, problems=[INDEX_MISSING])
     report = progress or (lambda fraction: None)
     stopped = stop or (lambda: False)
     try:
@@ -87,6 +89,12 @@ def _check_path(path: Path) -> None:
         raise InputError(f"{path} is a folder, not a video")
     if not os.access(path, os.R_OK):
         raise InputError(f"{path} cannot be read (permission denied)")
+
+
+def index_missing(path: str | Path) -> bool:
+    """An MP4 (ISO-BMFF) file without its ``moov`` box; reads a few bytes per top box."""
+    layout = _mp4_layout(Path(path))
+    return layout is not None and not layout.has_moov
 
 
 class _Mp4Layout:
