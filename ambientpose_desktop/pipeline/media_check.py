@@ -8,8 +8,10 @@ Two passes over the file (``core/media_check.py`` names the findings):
    are (long GOPs seek slowly) and whether the file holds every packet its header announces;
 2. **decoding** (skipped when ``quick``): damage inside the packets shows only here, as
    packets the decoder refuses, frames it marks corrupt or frames that never come out; it gives
-   the exact number of frames a run will get. Decoding is frame-threaded, as the worker's is,
-   so the count is the worker's.
+   the exact number of frames that decode. Decoding is frame-threaded, as the worker's is;
+   where that finds damage the file is decoded again on one thread, because how far error
+   concealment spreads under threads depends on their timing (the same damaged file gave
+   different first bad frames from one run to the next), and the findings must not.
 
 ``progress(fraction)`` is called as it goes; ``stop()`` returning true ends it with
 ``CheckStopped``, so a background check can be dropped when its task is removed.

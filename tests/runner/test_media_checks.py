@@ -3,15 +3,19 @@ task and in its folder; an unreadable input fails its task at once, queued or ru
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import shutil
 import threading
+from pathlib import Path
 
 from ambientpose_desktop.core.media_check import MediaCheck
 from ambientpose_desktop.core.params import TaskParams
 from ambientpose_desktop.core.task_folder import TaskFolder
 from ambientpose_desktop.core.tasks import TaskStatus
 from ambientpose_desktop.runner.actions import add_task
+from ambientpose_desktop.runner.command import WORKER_NICE
 from ambientpose_desktop.runner.media_checks import MediaChecks
 from ambientpose_desktop.runner.qt_runner import QtTaskRunner
 from ambientpose_desktop.store.settings import AppSettings
@@ -22,11 +26,29 @@ WAIT_MS = 60_000
 FAKE = TaskParams(backend="fake")
 
 
+def check_process_nice() -> list[int]:
+    """The nice value of each ``ambientpose check`` process this test process started."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes().split(b"\0")
+            if int(fields[1]) == os.getpid() and b"check" in cmdline:
+                found.append(int(fields[16]))
+    return found
+
+
 def test_findings_are_stored_with_the_task_and_in_its_folder(store, media_variants):
     repo, artefacts = store
     task = repo.create(media_variants["damaged"], FAKE)
-    seen, done = [], threading.Event()
-    checks = MediaChecks(repo, artefacts, on_progress=lambda i, f: seen.append((i, f)),
+    seen, nice, done = [], [], threading.Event()
+
+    def progress(task_id: str, fraction: float) -> None:
+        seen.append((task_id, fraction))
+        if not nice:  # the check runs now: at the workers' lower priority
+            nice.extend(check_process_nice())
+
+    checks = MediaChecks(repo, artefacts, on_progress=progress,
                          on_finished=lambda i, check: done.set())
     checks.submit(task.id, task.input_path)
     assert done.wait(60)
@@ -37,6 +59,7 @@ def test_findings_are_stored_with_the_task_and_in_its_folder(store, media_varian
     assert on_disk == stored
     fractions = [f for i, f in seen if i == task.id]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    assert len(nice) == 1 and nice[0] >= WORKER_NICE  # leaves the window the CPU
 
 
 def test_a_removed_task_is_not_checked(store, media):
