@@ -59,6 +59,8 @@ class MediaChecks:
         self.on_finished = on_finished or (lambda task_id, check: None)
         self._jobs: queue.Queue[_Job | None] = queue.Queue()
         self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
+        self._pending = 0  # submitted and not finished
         self._thread: threading.Thread | None = None
         self._current: subprocess.Popen | None = None
         self._closed = False
@@ -75,12 +77,20 @@ class MediaChecks:
                 self._thread = threading.Thread(target=self._run, name="media-checks",
                                                 daemon=True)
                 self._thread.start()
+            self._pending += 1
         self._jobs.put(_Job(task_id, str(input_path)))
+
+    def wait(self, timeout_s: float | None = None) -> bool:
+        """Wait until every check submitted has ended (``ambientpose run`` does before it
+        exits, so its tasks keep their findings); ``False`` on timeout."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._pending == 0 or self._closed, timeout_s)
 
     def close(self, timeout_s: float = 5.0) -> None:
         """Stop the check that runs, drop the queued ones and wait for the thread."""
-        with self._lock:
+        with self._idle:
             self._closed = True
+            self._idle.notify_all()
             current, thread = self._current, self._thread
         self._jobs.put(None)
         if current is not None:
@@ -94,15 +104,23 @@ class MediaChecks:
         while (job := self._jobs.get()) is not None:
             if self._closed:
                 return
-            if not self._task_exists(job.task_id):  # removed before its turn
-                continue
             try:
-                check = self._check(job)
-            except Exception:  # one bad check must not end the others
-                logger.exception("task {}: the media check failed", job.task_id)
-                continue
-            if check is not None:
-                self._store(job.task_id, check)
+                self._run_one(job)
+            finally:
+                with self._idle:
+                    self._pending -= 1
+                    self._idle.notify_all()
+
+    def _run_one(self, job: _Job) -> None:
+        if not self._task_exists(job.task_id):  # removed before its turn
+            return
+        try:
+            check = self._check(job)
+        except Exception:  # one bad check must not end the others
+            logger.exception("task {}: the media check failed", job.task_id)
+            return
+        if check is not None:
+            self._store(job.task_id, check)
 
     def _check(self, job: _Job) -> MediaCheck | None:
         """Run ``ambientpose check`` on the job's video; ``None`` if it gave no findings
