@@ -125,7 +125,7 @@ class MediaChecks:
     def _check(self, job: _Job) -> MediaCheck | None:
         """Run ``ambientpose check`` on the job's video; ``None`` if it gave no findings
         (stopped, or the file vanished: nothing to say about the video)."""
-        argv = [*worker_program(), "check", job.input_path, "--progress"]
+        argv = [*worker_program(), "check", "--progress", "--", job.input_path]
         process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                    stderr=subprocess.PIPE, text=True, encoding="utf-8",
                                    errors="replace", env=worker_environment())
