@@ -20,6 +20,7 @@ import contextlib
 import json
 import queue
 import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -126,38 +127,48 @@ class MediaChecks:
         """Run ``ambientpose check`` on the job's video; ``None`` if it gave no findings
         (stopped, or the file vanished: nothing to say about the video)."""
         argv = [*worker_program(), "check", "--progress", "--", job.input_path]
-        process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                   stderr=subprocess.PIPE, text=True, encoding="utf-8",
-                                   errors="replace", env=worker_environment())
-        lower_priority(process.pid)
-        with self._lock:
-            self._current = process
-        found: dict | None = None
-        asked = time.monotonic()
-        try:
-            assert process.stdout is not None and process.stderr is not None
-            for line in process.stdout:
-                with contextlib.suppress(ValueError):
-                    data = json.loads(line)
-                    if set(data) == {"progress"}:
-                        self.on_progress(job.task_id, float(data["progress"]))
-                    elif isinstance(data, dict) and "ok" in data:
-                        found = data
-                if time.monotonic() - asked > EXISTS_EVERY_S:
-                    asked = time.monotonic()
-                    if not self._task_exists(job.task_id):  # removed: stop decoding for it
-                        process.kill()
-            error = process.stderr.read().strip()
-            code = process.wait()
-        finally:
+        # stderr to a file: a pipe nobody reads while stdout is read could fill and stall it.
+        with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as errors:
+            process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                       stderr=errors, text=True, encoding="utf-8",
+                                       errors="replace", env=worker_environment())
+            lower_priority(process.pid)
             with self._lock:
-                self._current = None
+                self._current = process
+                if self._closed:  # closed while it started
+                    process.kill()
+            try:
+                found = self._read(job.task_id, process)
+                code = process.wait()
+            finally:
+                with self._lock:
+                    self._current = None
+            errors.seek(0)
+            error = errors.read().strip()
         if found is None:
             if code not in (-9, 0, 1):
                 logger.warning("task {}: media check gave no findings (exit code {}): {}",
                                job.task_id, code, error.splitlines()[-1:] or "")
             return None
         return MediaCheck.from_dict(found)
+
+    def _read(self, task_id: str, process: subprocess.Popen) -> dict | None:
+        """Progress lines to ``on_progress``; the findings, from the last line."""
+        found = None
+        asked = time.monotonic()
+        assert process.stdout is not None
+        for line in process.stdout:
+            with contextlib.suppress(ValueError):
+                data = json.loads(line)
+                if isinstance(data, dict) and set(data) == {"progress"}:
+                    self.on_progress(task_id, float(data["progress"]))
+                elif isinstance(data, dict) and "ok" in data:
+                    found = data
+            if time.monotonic() - asked > EXISTS_EVERY_S:
+                asked = time.monotonic()
+                if not self._task_exists(task_id):  # removed: stop decoding for it
+                    process.kill()
+        return found
 
     def _task_exists(self, task_id: str) -> bool:
         try:
