@@ -1,0 +1,448 @@
+"""Repaired copies of videos (PyAV): a new MP4 beside the old one, never in its place.
+
+Three mechanics, one per kind of trouble:
+
+- ``remux``: the packets are good but the container is not (a recording cut before its index
+  was complete, timestamps out of order): every packet is copied as it is into a proper MP4,
+  with timestamps made monotonic. No decoding, so it is as fast as the disk.
+- ``reencode_short_gop``: a long-GOP source (a keyframe every 250 frames) seeks slowly; the
+  copy has a keyframe at least every ``SHORT_GOP`` frames (and every second), libx264 at a
+  visually lossless quality, and the source's own timestamps, so variable frame rate survives.
+- ``salvage``: a damaged middle. Packets are decoded one at a time, single-threaded (frame
+  threads report an error packets later, on the wrong frame); a packet the decoder refuses,
+  and every packet decoded after it until the next keyframe (they refer to the broken one),
+  are lost; every other frame is re-encoded as above. The result names the lost frames.
+
+Frame numbers are the source's frames in presentation order, from 0, as in a task's results.
+Damage that leaves a packet's bitstream valid (bytes changed inside slice data that still
+parse) is invisible to the decoder, so no decoder-based tool can report it; such a frame is
+kept.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import heapq
+import json
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+from ambientpose_desktop.core.atomic import atomic_write_text
+from ambientpose_desktop.core.errors import AmbientPoseError, InputError, OutputError
+
+MODES = ("remux", "reencode", "salvage")
+SHORT_GOP = 30
+CRF = 18  # x264's "visually lossless" point
+PRESET = "veryfast"
+OUTPUT_SUFFIXES = (".mp4", ".m4v", ".mov")
+# Decoded frames can leave the decoder out of order after damage; this many are held back
+# and written in timestamp order.
+_REORDER = 16
+# Audio that MP4 carries; anything else is left out of the copy (and the result says so).
+_MP4_AUDIO = frozenset({"aac", "mp3", "ac3", "eac3", "alac", "opus", "flac"})
+
+Progress = Callable[[int, int], None]  # (frames done, frames in all)
+Stop = Callable[[], bool]
+
+
+class RepairCanceled(AmbientPoseError):
+    """``should_stop()`` turned true: nothing was written."""
+
+
+@dataclass
+class RepairResult:
+    """What a repair did; ``to_json`` is the sidecar and ``--json`` output."""
+
+    mode: str
+    source: str
+    output: str
+    source_frames: int  # frames the source holds or its header claims
+    frames_written: int
+    lost: list[tuple[int, int]] = field(default_factory=list)  # inclusive frame ranges
+    keyframe_interval: int = 0  # longest run from one keyframe to the next in the copy
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def lost_frames(self) -> int:
+        return sum(b - a + 1 for a, b in self.lost)
+
+    def lost_text(self) -> str:
+        """``"frames 56-58, 120"`` or ``"none"``."""
+        if not self.lost:
+            return "none"
+        parts = [f"{a}" if a == b else f"{a}-{b}" for a, b in self.lost]
+        return f"frame{'s' if self.lost_frames > 1 else ''} {', '.join(parts)}"
+
+    def summary(self) -> str:
+        """One line for people."""
+        return (f"{self.mode}: {self.frames_written} of {self.source_frames} frames written "
+                f"to {self.output}; lost: {self.lost_text()}")
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["lost"] = [list(r) for r in self.lost]
+        data["lost_frames"] = self.lost_frames
+        return data
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+
+def sidecar_path(output: Path) -> Path:
+    """Where the repair's findings go beside the copy: ``OUT.mp4.repair.json``."""
+    return output.with_name(output.name + ".repair.json")
+
+
+def check_paths(source: Path, output: Path, overwrite: bool = False) -> None:
+    """Refuse writing over the input (always) or over an existing file (unless asked)."""
+    if not source.is_file():
+        raise InputError(f"{source} does not exist or is not a file")
+    if output.suffix.lower() not in OUTPUT_SUFFIXES:
+        raise InputError(f"{output.name}: the repaired copy is an MP4; name it *.mp4")
+    if output.resolve() == source.resolve():
+        raise InputError(f"{output} is the input itself: a repair never overwrites its input")
+    for path in (output, sidecar_path(output)):
+        if path.exists() and not overwrite:
+            raise OutputError(f"{path} already exists (use --overwrite to replace it)")
+
+
+# -- the three mechanics ------------------------------------------------------------------
+
+def remux(source: Path, output: Path, progress: Progress | None = None,
+          should_stop: Stop | None = None) -> RepairResult:
+    """Copy every good packet into a fresh MP4 (no decoding); timestamps made monotonic."""
+    with _opened(source) as inp, _Output(output) as out:
+        video = inp.streams.video[0]
+        claimed = _claimed_frames(video)
+        streams = {video.index: out.container.add_stream_from_template(video)}
+        notes = _add_audio(inp, out, streams)
+        ticker = _Ticker(progress, claimed, should_stop)
+        clock = _Timestamps()
+        pts: list[int] = []
+        for packet in inp.demux(*(inp.streams[i] for i in streams)):
+            if packet.size == 0 or packet.is_corrupt:
+                continue  # flush packets, and the cut-off last packet of a truncated file
+            is_video = packet.stream.index == video.index
+            if is_video:
+                pts.append(packet.pts if packet.pts is not None else -1)
+                ticker.tick(len(pts))
+            clock.fix(packet)
+            packet.stream = streams[packet.stream.index]
+            out.container.mux(packet)
+        if clock.fixed:
+            notes.append(f"{clock.fixed} packet timestamps were out of order and were fixed")
+        out.keep()
+    written = len(pts)
+    lost = [(written, claimed - 1)] if claimed > written else []
+    return _finish("remux", source, output, max(claimed, written), written, lost, notes)
+
+
+def reencode_short_gop(source: Path, output: Path, progress: Progress | None = None,
+                       should_stop: Stop | None = None, crf: int = CRF) -> RepairResult:
+    """A copy that seeks fast: a keyframe at least every ``SHORT_GOP`` frames, timestamps kept.
+
+    Decodes with threads; a damaged source fails with a message pointing at ``salvage``."""
+    result = _transcode(source, output, "reencode", progress, should_stop, crf)
+    return result
+
+
+def salvage(source: Path, output: Path, progress: Progress | None = None,
+            should_stop: Stop | None = None, crf: int = CRF) -> RepairResult:
+    """Keep every frame that decodes cleanly, re-encoded short-GOP; name the lost frames."""
+    return _transcode(source, output, "salvage", progress, should_stop, crf)
+
+
+def repair(source: Path, output: Path, mode: str, progress: Progress | None = None,
+           should_stop: Stop | None = None, overwrite: bool = False) -> RepairResult:
+    """Check the paths, run ``mode`` and write the sidecar beside the copy."""
+    source, output = Path(source), Path(output)
+    check_paths(source, output, overwrite)
+    run = {"remux": remux, "reencode": reencode_short_gop, "salvage": salvage}.get(mode)
+    if run is None:
+        raise InputError(f"unknown repair mode {mode!r} (one of {', '.join(MODES)})")
+    result = run(source, output, progress=progress, should_stop=should_stop)
+    atomic_write_text(sidecar_path(output), result.to_json() + "\n")
+    return result
+
+
+# -- decoding and encoding ----------------------------------------------------------------
+
+def _transcode(source: Path, output: Path, mode: str, progress: Progress | None,
+               should_stop: Stop | None, crf: int) -> RepairResult:
+    import av
+
+    tolerant = mode == "salvage"
+    with _opened(source) as inp, _Output(output) as out:
+        video = inp.streams.video[0]
+        if not tolerant:
+            video.thread_type = "AUTO"
+        claimed = _claimed_frames(video)
+        encoder = _ShortGopEncoder(out.container, video, crf)
+        streams = {video.index: encoder.stream}
+        notes = _add_audio(inp, out, streams)
+        ticker = _Ticker(progress, claimed, should_stop)
+        clock = _Timestamps()
+        taint = _Taint()
+        packets: list[int] = []  # every video packet's pts: the source's frames
+        decoder = video.codec_context
+        for packet in inp.demux(*(inp.streams[i] for i in streams)):
+            if packet.stream.index != video.index:
+                if packet.size and not packet.is_corrupt:
+                    clock.fix(packet)
+                    packet.stream = streams[packet.stream.index]
+                    out.container.mux(packet)
+                continue
+            if packet.size == 0:
+                continue
+            if packet.pts is not None:
+                packets.append(packet.pts)
+            ticker.tick(len(packets))
+            taint.see(packet)
+            try:
+                frames = decoder.decode(packet)
+            except av.error.FFmpegError as exc:
+                if not tolerant:
+                    raise InputError(
+                        f"{source.name} is damaged near {_seconds(packet):.2f} s "
+                        f"({exc.strerror or exc}): use --mode salvage to keep the frames "
+                        "that decode") from None
+                taint.broken(packet)
+                continue
+            for frame in frames:
+                encoder.add(frame, taint)
+        with contextlib.suppress(av.error.FFmpegError):
+            for frame in decoder.decode(None):
+                encoder.add(frame, taint)
+        encoder.finish()
+        if clock.fixed:
+            notes.append(f"{clock.fixed} audio timestamps were out of order and were fixed")
+        out.keep()
+    order = sorted(set(packets))
+    number = {p: i for i, p in enumerate(order)}
+    kept = {number[p] for p in encoder.written if p in number}
+    lost_numbers = [i for i in range(len(order)) if i not in kept]
+    lost_numbers += range(len(order), claimed)  # frames the header claims but the file lacks
+    if not kept:
+        output.unlink(missing_ok=True)
+        raise InputError(f"{source.name}: no frame of the video could be decoded")
+    return _finish(mode, source, output, max(claimed, len(order)), len(kept),
+                   _ranges(lost_numbers), notes)
+
+
+class _Taint:
+    """Which packets depend on a broken one: from a refused packet, in decoding order, to the
+    next keyframe; and the leading frames of that keyframe (shown before it, decoded after
+    it) still refer to the broken GOP."""
+
+    def __init__(self) -> None:
+        self.bad: set[int] = set()  # pts of lost frames
+        self._broken = False
+        self._leading_before: int | None = None  # pts below which leading frames are lost
+
+    def see(self, packet) -> None:
+        pts = packet.pts
+        if packet.is_keyframe:
+            self._leading_before = pts if self._broken else None
+            self._broken = False
+        elif self._leading_before is not None and pts is not None and pts < self._leading_before:
+            self.bad.add(pts)
+        if self._broken and pts is not None:
+            self.bad.add(pts)
+
+    def broken(self, packet) -> None:
+        self._broken = True
+        if packet.pts is not None:
+            self.bad.add(packet.pts)
+
+    def frame_is_bad(self, frame) -> bool:
+        if frame.is_corrupt:
+            self._broken = True
+            self.bad.add(frame.pts)
+        return frame.pts is None or frame.pts in self.bad
+
+
+class _ShortGopEncoder:
+    """libx264 with a short GOP, fed frames in timestamp order, on the source's time base."""
+
+    def __init__(self, container, video, crf: int) -> None:
+        rate = video.average_rate or video.guessed_rate or Fraction(30)
+        self.stream = container.add_stream("libx264", rate=rate)
+        ctx = video.codec_context
+        self.stream.width, self.stream.height = ctx.width, ctx.height
+        self.stream.pix_fmt = "yuv420p"
+        self.stream.codec_context.time_base = video.time_base  # the source's timestamps
+        gop = max(1, min(SHORT_GOP, round(float(rate))))
+        self.stream.options = {"g": str(gop), "crf": str(crf), "preset": PRESET}
+        self._container = container
+        self._held: list[tuple[int, int, object]] = []  # heap of (pts, order, frame)
+        self._order = 0
+        self._last = None
+        self.written: list[int] = []
+
+    def add(self, frame, taint: _Taint) -> None:
+        if taint.frame_is_bad(frame):
+            return
+        heapq.heappush(self._held, (frame.pts, self._order, frame))
+        self._order += 1
+        while len(self._held) > _REORDER:
+            self._write(heapq.heappop(self._held)[2])
+
+    def _write(self, frame) -> None:
+        if self._last is not None and frame.pts <= self._last:
+            return  # a duplicate, or later than the reorder window allows
+        self._last = frame.pts
+        self.written.append(frame.pts)
+        if frame.format.name != "yuv420p":
+            frame = frame.reformat(format="yuv420p")
+        frame.pict_type = 0  # NONE: the short GOP decides the keyframes, not the source
+        for packet in self.stream.encode(frame):
+            self._container.mux(packet)
+
+    def finish(self) -> None:
+        while self._held:
+            self._write(heapq.heappop(self._held)[2])
+        for packet in self.stream.encode(None):
+            self._container.mux(packet)
+
+
+# -- plumbing -----------------------------------------------------------------------------
+
+@contextlib.contextmanager
+def _opened(source: Path) -> Iterator:
+    import av
+
+    try:
+        container = av.open(str(source))
+    except (av.error.FFmpegError, OSError) as exc:
+        raise InputError(f"{source.name} cannot be repaired: it does not open as a video "
+                         f"({getattr(exc, 'strerror', None) or exc})") from None
+    try:
+        if not container.streams.video:
+            raise InputError(f"{source.name} has no video stream: nothing to repair")
+        yield container
+    finally:
+        container.close()
+
+
+class _Output:
+    """The copy is written under a temporary name and moved into place by ``keep``; on any
+    error (or without ``keep``) nothing is left behind."""
+
+    def __init__(self, output: Path) -> None:
+        import av
+
+        self.path = Path(output)
+        self.tmp = self.path.with_name(f".{self.path.name}.part.mp4")
+        try:
+            self.container = av.open(str(self.tmp), "w", format="mp4")
+        except (av.error.FFmpegError, OSError) as exc:
+            raise OutputError(f"{output} cannot be written: {exc}") from None
+        self._kept = False
+
+    def keep(self) -> None:
+        self._kept = True
+
+    def __enter__(self) -> _Output:
+        return self
+
+    def __exit__(self, kind, exc, tb) -> None:
+        try:
+            self.container.close()
+        finally:
+            if self._kept and kind is None:
+                self.tmp.replace(self.path)
+            else:
+                self.tmp.unlink(missing_ok=True)
+
+
+def _add_audio(inp, out: _Output, streams: dict) -> list[str]:
+    notes = []
+    for audio in inp.streams.audio:
+        name = audio.codec_context.name
+        if name in _MP4_AUDIO:
+            streams[audio.index] = out.container.add_stream_from_template(audio)
+        else:
+            notes.append(f"audio stream {audio.index} ({name}) left out: MP4 cannot carry it")
+    return notes
+
+
+class _Timestamps:
+    """Makes each stream's decoding timestamps strictly increasing (what MP4 requires) and
+    presentation never before decoding; counts the packets it had to change."""
+
+    def __init__(self) -> None:
+        self._last: dict[int, int] = {}
+        self.fixed = 0
+
+    def fix(self, packet) -> None:
+        index = packet.stream.index
+        dts = packet.dts if packet.dts is not None else packet.pts
+        last = self._last.get(index)
+        changed = packet.dts is None
+        if dts is None:
+            dts = 0 if last is None else last + 1
+            changed = True
+        if last is not None and dts <= last:
+            dts, changed = last + 1, True
+        pts = packet.pts if packet.pts is not None and packet.pts >= dts else dts
+        changed |= pts != packet.pts
+        packet.dts, packet.pts = dts, pts
+        self._last[index] = dts
+        self.fixed += changed
+
+
+class _Ticker:
+    """Calls ``progress`` at most ten times a second, and ``should_stop`` as often."""
+
+    def __init__(self, progress: Progress | None, total: int, should_stop: Stop | None) -> None:
+        self._progress, self._total, self._stop = progress, total, should_stop
+        self._next = 0.0
+
+    def tick(self, done: int) -> None:
+        now = time.monotonic()
+        if now < self._next:
+            return
+        self._next = now + 0.1
+        if self._stop is not None and self._stop():
+            raise RepairCanceled("repair canceled")
+        if self._progress is not None:
+            self._progress(done, max(self._total, done))
+
+
+def _claimed_frames(video) -> int:
+    if video.frames:
+        return int(video.frames)
+    if video.duration and video.time_base and video.average_rate:
+        return round(float(video.duration * video.time_base * video.average_rate))
+    return 0
+
+
+def _seconds(packet) -> float:
+    at = packet.pts if packet.pts is not None else packet.dts
+    return float(at * packet.time_base) if at is not None and packet.time_base else 0.0
+
+
+def _ranges(numbers: list[int]) -> list[tuple[int, int]]:
+    ranges: list[tuple[int, int]] = []
+    for n in sorted(numbers):
+        if ranges and n == ranges[-1][1] + 1:
+            ranges[-1] = (ranges[-1][0], n)
+        else:
+            ranges.append((n, n))
+    return ranges
+
+
+def _finish(mode: str, source: Path, output: Path, source_frames: int, written: int,
+            lost: list[tuple[int, int]], notes: list[str]) -> RepairResult:
+    from ambientpose_desktop.pipeline.frame_index import build_index
+
+    import av
+
+    with av.open(str(output)) as copy:
+        interval = build_index(copy, copy.streams.video[0]).longest_gop
+    return RepairResult(mode=mode, source=str(source), output=str(output),
+                        source_frames=source_frames, frames_written=written, lost=lost,
+                        keyframe_interval=interval, notes=notes)
