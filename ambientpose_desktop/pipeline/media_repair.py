@@ -145,8 +145,7 @@ def reencode_short_gop(source: Path, output: Path, progress: Progress | None = N
     """A copy that seeks fast: a keyframe at least every ``SHORT_GOP`` frames, timestamps kept.
 
     Decodes with threads; a damaged source fails with a message pointing at ``salvage``."""
-    result = _transcode(source, output, "reencode", progress, should_stop, crf)
-    return result
+    return _transcode(source, output, "reencode", progress, should_stop, crf)
 
 
 def salvage(source: Path, output: Path, progress: Progress | None = None,
@@ -437,9 +436,9 @@ def _ranges(numbers: list[int]) -> list[tuple[int, int]]:
 
 def _finish(mode: str, source: Path, output: Path, source_frames: int, written: int,
             lost: list[tuple[int, int]], notes: list[str]) -> RepairResult:
-    from ambientpose_desktop.pipeline.frame_index import build_index
-
     import av
+
+    from ambientpose_desktop.pipeline.frame_index import build_index
 
     with av.open(str(output)) as copy:
         interval = build_index(copy, copy.streams.video[0]).longest_gop
