@@ -42,9 +42,11 @@ OUTPUT_SUFFIXES = (".mp4", ".m4v", ".mov")
 # and written in timestamp order.
 _REORDER = 16
 # Audio that MP4 carries; anything else is left out of the copy (and the result says so).
+_VERBS = {"remux": "remuxing", "reencode": "re-encoding", "salvage": "salvaging"}
 _MP4_AUDIO = frozenset({"aac", "mp3", "ac3", "eac3", "alac", "opus", "flac"})
 
-Progress = Callable[[int, int], None]  # (frames done, frames in all)
+# (what is being done, done, in all): frames for the repair itself
+Progress = Callable[[str, int, int], None]
 Stop = Callable[[], bool]
 
 
@@ -119,7 +121,7 @@ def remux(source: Path, output: Path, progress: Progress | None = None,
         claimed = _claimed_frames(video)
         streams = {video.index: out.container.add_stream_from_template(video)}
         notes = _add_audio(inp, out, streams)
-        ticker = _Ticker(progress, claimed, should_stop)
+        ticker = _Ticker(progress, "remuxing", claimed, should_stop)
         clock = _Timestamps()
         pts: list[int] = []
         for packet in inp.demux(*(inp.streams[i] for i in streams)):
@@ -132,6 +134,7 @@ def remux(source: Path, output: Path, progress: Progress | None = None,
             clock.fix(packet)
             packet.stream = streams[packet.stream.index]
             out.container.mux(packet)
+        ticker.tick(len(pts), last=True)
         if clock.fixed:
             notes.append(f"{clock.fixed} packet timestamps were out of order and were fixed")
         out.keep()
@@ -182,7 +185,7 @@ def _transcode(source: Path, output: Path, mode: str, progress: Progress | None,
         encoder = _ShortGopEncoder(out.container, video, crf)
         streams = {video.index: encoder.stream}
         notes = _add_audio(inp, out, streams)
-        ticker = _Ticker(progress, claimed, should_stop)
+        ticker = _Ticker(progress, _VERBS[mode], claimed, should_stop)
         clock = _Timestamps()
         taint = _Taint()
         packets: list[int] = []  # every video packet's pts: the source's frames
@@ -216,6 +219,7 @@ def _transcode(source: Path, output: Path, mode: str, progress: Progress | None,
             for frame in decoder.decode(None):
                 encoder.add(frame, taint)
         encoder.finish()
+        ticker.tick(len(packets), last=True)
         if clock.fixed:
             notes.append(f"{clock.fixed} audio timestamps were out of order and were fixed")
         out.keep()
@@ -396,19 +400,21 @@ class _Timestamps:
 class _Ticker:
     """Calls ``progress`` at most ten times a second, and ``should_stop`` as often."""
 
-    def __init__(self, progress: Progress | None, total: int, should_stop: Stop | None) -> None:
-        self._progress, self._total, self._stop = progress, total, should_stop
+    def __init__(self, progress: Progress | None, what: str, total: int,
+                 should_stop: Stop | None) -> None:
+        self._progress, self._what, self._total = progress, what, total
+        self._stop = should_stop
         self._next = 0.0
 
-    def tick(self, done: int) -> None:
+    def tick(self, done: int, last: bool = False) -> None:
         now = time.monotonic()
-        if now < self._next:
+        if now < self._next and not last:
             return
         self._next = now + 0.1
         if self._stop is not None and self._stop():
             raise RepairCanceled("repair canceled")
         if self._progress is not None:
-            self._progress(done, max(self._total, done))
+            self._progress(self._what, done, max(self._total, done))
 
 
 def _claimed_frames(video) -> int:
