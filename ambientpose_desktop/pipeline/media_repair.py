@@ -42,7 +42,6 @@ OUTPUT_SUFFIXES = (".mp4", ".m4v", ".mov")
 # and written in timestamp order.
 _REORDER = 16
 # Audio that MP4 carries; anything else is left out of the copy (and the result says so).
-_VERBS = {"remux": "remuxing", "reencode": "re-encoding", "salvage": "salvaging"}
 _MP4_AUDIO = frozenset({"aac", "mp3", "ac3", "eac3", "alac", "opus", "flac"})
 
 # (what is being done, done, in all): frames for the repair itself
@@ -115,32 +114,19 @@ def check_paths(source: Path, output: Path, overwrite: bool = False) -> None:
 
 def remux(source: Path, output: Path, progress: Progress | None = None,
           should_stop: Stop | None = None) -> RepairResult:
-    """Copy every good packet into a fresh MP4 (no decoding); timestamps made monotonic."""
+    """Copy every packet into a fresh MP4 (no decoding); timestamps made monotonic. The
+    cut-off last packet of a truncated file is left out, and frames its header announces but
+    the file lacks are named lost."""
     with _opened(source) as inp, _Output(output) as out:
         video = inp.streams.video[0]
         claimed = _claimed_frames(video)
-        streams = {video.index: out.container.add_stream_from_template(video)}
-        notes = _add_audio(inp, out, streams)
         ticker = _Ticker(progress, "remuxing", claimed, should_stop)
-        clock = _Timestamps()
-        pts: list[int] = []
-        for packet in inp.demux(*(inp.streams[i] for i in streams)):
-            if packet.size == 0 or packet.is_corrupt:
-                continue  # flush packets, and the cut-off last packet of a truncated file
-            is_video = packet.stream.index == video.index
-            if is_video:
-                pts.append(packet.pts if packet.pts is not None else -1)
-                ticker.tick(len(pts))
-            clock.fix(packet)
-            packet.stream = streams[packet.stream.index]
-            out.container.mux(packet)
-        ticker.tick(len(pts), last=True)
-        if clock.fixed:
-            notes.append(f"{clock.fixed} packet timestamps were out of order and were fixed")
+        written, notes = _copy(inp, out, None, ticker)
         out.keep()
-    written = len(pts)
-    lost = [(written, claimed - 1)] if claimed > written else []
-    return _finish("remux", source, output, max(claimed, written), written, lost, notes)
+    order = sorted(set(written))
+    lost = list(range(len(order), claimed))
+    return _finish("remux", source, output, max(claimed, len(order)), len(order),
+                   _ranges(lost), notes)
 
 
 def reencode_short_gop(source: Path, output: Path, progress: Progress | None = None,
@@ -152,9 +138,25 @@ def reencode_short_gop(source: Path, output: Path, progress: Progress | None = N
 
 
 def salvage(source: Path, output: Path, progress: Progress | None = None,
-            should_stop: Stop | None = None, crf: int = CRF) -> RepairResult:
-    """Keep every frame that decodes cleanly, re-encoded short-GOP; name the lost frames."""
-    return _transcode(source, output, "salvage", progress, should_stop, crf)
+            should_stop: Stop | None = None, short_gop: bool = False,
+            crf: int = CRF) -> RepairResult:
+    """Keep every frame that decodes cleanly and name the lost ones.
+
+    The good packets are copied as they are (a first pass decodes them all to find the bad
+    ones), so every frame kept decodes to exactly the pixels it had; with ``short_gop`` the
+    good frames are re-encoded instead, for a damaged source that also seeks slowly."""
+    if short_gop:
+        return _transcode(source, output, "salvage", progress, should_stop, crf)
+    with _opened(source) as inp:
+        video = inp.streams.video[0]
+        claimed = _claimed_frames(video)
+        packets, good = _decode_pass(inp, video, _Ticker(progress, "decoding", claimed,
+                                                         should_stop))
+    with _opened(source) as inp, _Output(output) as out:
+        written, notes = _copy(inp, out, good, _Ticker(progress, "copying good frames",
+                                                      len(packets), should_stop))
+        out.keep()
+    return _result("salvage", source, output, packets, written, claimed, notes)
 
 
 def repair(source: Path, output: Path, mode: str, progress: Progress | None = None,
@@ -170,7 +172,63 @@ def repair(source: Path, output: Path, mode: str, progress: Progress | None = No
     return result
 
 
-# -- decoding and encoding ----------------------------------------------------------------
+# -- decoding, copying and encoding -------------------------------------------------------
+
+def _decode_pass(inp, video, ticker: _Ticker) -> tuple[list[int], set[int]]:
+    """Decode every video packet, one at a time: the pts of all packets, and of the frames
+    that decoded cleanly (``_Taint`` says which did not)."""
+    import av
+
+    decoder = video.codec_context
+    taint = _Taint()
+    packets: list[int] = []
+    decoded: set[int] = set()
+    for packet in inp.demux(video):
+        if packet.size == 0:
+            continue
+        if packet.pts is not None:
+            packets.append(packet.pts)
+        ticker.tick(len(packets))
+        taint.see(packet)
+        try:
+            frames = decoder.decode(packet)
+        except av.error.FFmpegError:
+            taint.broken(packet)
+            continue
+        taint.decoded(packet)
+        decoded.update(f.pts for f in frames if not taint.frame_is_bad(f))
+    with contextlib.suppress(av.error.FFmpegError):
+        decoded.update(f.pts for f in decoder.decode(None) if not taint.frame_is_bad(f))
+    ticker.tick(len(packets), last=True)
+    return packets, decoded - taint.bad
+
+
+def _copy(inp, out: _Output, keep: set[int] | None, ticker: _Ticker) -> tuple[list[int], list[str]]:
+    """Copy the video packets (those whose pts is in ``keep``, or all) and the audio; returns
+    the pts of the video packets written, and notes."""
+    video = inp.streams.video[0]
+    streams = {video.index: out.container.add_stream_from_template(video)}
+    notes = _add_audio(inp, out, streams)
+    clock = _Timestamps()
+    written: list[int] = []
+    seen = 0
+    for packet in inp.demux(*(inp.streams[i] for i in streams)):
+        if packet.size == 0 or packet.is_corrupt:
+            continue  # flush packets, and the cut-off last packet of a truncated file
+        if packet.stream.index == video.index:
+            seen += 1
+            ticker.tick(seen)
+            if keep is not None and packet.pts not in keep:
+                continue
+            written.append(packet.pts if packet.pts is not None else -1)
+        clock.fix(packet)
+        packet.stream = streams[packet.stream.index]
+        out.container.mux(packet)
+    ticker.tick(seen, last=True)
+    if clock.fixed:
+        notes.append(f"{clock.fixed} packet timestamps were out of order and were fixed")
+    return written, notes
+
 
 def _transcode(source: Path, output: Path, mode: str, progress: Progress | None,
                should_stop: Stop | None, crf: int) -> RepairResult:
@@ -185,7 +243,7 @@ def _transcode(source: Path, output: Path, mode: str, progress: Progress | None,
         encoder = _ShortGopEncoder(out.container, video, crf)
         streams = {video.index: encoder.stream}
         notes = _add_audio(inp, out, streams)
-        ticker = _Ticker(progress, _VERBS[mode], claimed, should_stop)
+        ticker = _Ticker(progress, "re-encoding", claimed, should_stop)
         clock = _Timestamps()
         taint = _Taint()
         packets: list[int] = []  # every video packet's pts: the source's frames
@@ -213,37 +271,52 @@ def _transcode(source: Path, output: Path, mode: str, progress: Progress | None,
                         "that decode") from None
                 taint.broken(packet)
                 continue
+            taint.decoded(packet)
             for frame in frames:
                 encoder.add(frame, taint)
         with contextlib.suppress(av.error.FFmpegError):
             for frame in decoder.decode(None):
                 encoder.add(frame, taint)
-        encoder.finish()
+        encoder.finish(taint)
         ticker.tick(len(packets), last=True)
         if clock.fixed:
             notes.append(f"{clock.fixed} audio timestamps were out of order and were fixed")
         out.keep()
+    return _result(mode, source, output, packets, encoder.written, claimed, notes)
+
+
+def _result(mode: str, source: Path, output: Path, packets: list[int], written: list[int],
+            claimed: int, notes: list[str]) -> RepairResult:
+    """Number the source's frames (its packets' pts in order, then those its header claims
+    but the file lacks) and name the ones not written."""
     order = sorted(set(packets))
     number = {p: i for i, p in enumerate(order)}
-    kept = {number[p] for p in encoder.written if p in number}
-    lost_numbers = [i for i in range(len(order)) if i not in kept]
-    lost_numbers += range(len(order), claimed)  # frames the header claims but the file lacks
+    kept = {number[p] for p in written if p in number}
     if not kept:
         output.unlink(missing_ok=True)
-        raise InputError(f"{source.name}: no frame of the video could be decoded")
-    return _finish(mode, source, output, max(claimed, len(order)), len(kept),
-                   _ranges(lost_numbers), notes)
+        raise InputError(f"{source.name} cannot be repaired: no frame of it decodes")
+    lost = [i for i in range(len(order)) if i not in kept]
+    lost += range(len(order), claimed)
+    return _finish(mode, source, output, max(claimed, len(order)), len(kept), _ranges(lost),
+                   notes)
 
 
 class _Taint:
-    """Which packets depend on a broken one: from a refused packet, in decoding order, to the
-    next keyframe; and the leading frames of that keyframe (shown before it, decoded after
-    it) still refer to the broken GOP."""
+    """Which frames are lost around a packet the decoder refuses.
+
+    - From the refused packet, in decoding order, to the next keyframe: those frames refer to
+      the broken one. The leading frames of that keyframe (shown before it, decoded after it)
+      still refer to the broken GOP.
+    - The packet stored just before a refused one, when the two touch in the file: damage
+      comes in runs of bytes, and a run that starts inside a packet's data can leave it
+      decodable but wrong (seen with bytes overwritten in an MP4's media data).
+    """
 
     def __init__(self) -> None:
         self.bad: set[int] = set()  # pts of lost frames
         self._broken = False
         self._leading_before: int | None = None  # pts below which leading frames are lost
+        self._previous: tuple[int | None, int] | None = None  # (pts, end in the file)
 
     def see(self, packet) -> None:
         pts = packet.pts
@@ -255,7 +328,15 @@ class _Taint:
         if self._broken and pts is not None:
             self.bad.add(pts)
 
+    def decoded(self, packet) -> None:
+        pos = packet.pos if packet.pos is not None and packet.pos >= 0 else None
+        self._previous = None if pos is None else (packet.pts, pos + packet.size)
+
     def broken(self, packet) -> None:
+        if (self._previous is not None and not self._broken and self._previous[0] is not None
+                and self._previous[1] == packet.pos):
+            self.bad.add(self._previous[0])
+        self._previous = None
         self._broken = True
         if packet.pts is not None:
             self.bad.add(packet.pts)
@@ -291,9 +372,11 @@ class _ShortGopEncoder:
         heapq.heappush(self._held, (frame.pts, self._order, frame))
         self._order += 1
         while len(self._held) > _REORDER:
-            self._write(heapq.heappop(self._held)[2])
+            self._write(heapq.heappop(self._held)[2], taint)
 
-    def _write(self, frame) -> None:
+    def _write(self, frame, taint: _Taint) -> None:
+        if frame.pts in taint.bad:
+            return  # found bad after it was decoded (the packet before a refused one)
         if self._last is not None and frame.pts <= self._last:
             return  # a duplicate, or later than the reorder window allows
         self._last = frame.pts
@@ -304,9 +387,9 @@ class _ShortGopEncoder:
         for packet in self.stream.encode(frame):
             self._container.mux(packet)
 
-    def finish(self) -> None:
+    def finish(self, taint: _Taint) -> None:
         while self._held:
-            self._write(heapq.heappop(self._held)[2])
+            self._write(heapq.heappop(self._held)[2], taint)
         for packet in self.stream.encode(None):
             self._container.mux(packet)
 
