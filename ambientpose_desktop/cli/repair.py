@@ -34,14 +34,15 @@ def _run_repair(args: argparse.Namespace) -> int:
     import av.logging
 
     from ambientpose_desktop.cli.progress import StepProgress
-    from ambientpose_desktop.pipeline.media_repair import repair, sidecar_path
+    from ambientpose_desktop.pipeline.media_repair import sidecar_path
+    from ambientpose_desktop.runner.actions import repair_video
 
     # FFmpeg's own lines about each broken packet would bury the one summary that names them.
     av.logging.set_libav_level(av.logging.FATAL)
     progress = StepProgress()
     try:
-        result = repair(args.video, args.output, args.mode, progress=progress,
-                        overwrite=args.overwrite)
+        result = repair_video(args.video, args.output, args.mode, progress=progress,
+                              overwrite=args.overwrite)
     finally:
         progress.close()
     if args.json:

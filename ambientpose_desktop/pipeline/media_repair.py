@@ -33,7 +33,7 @@ from pathlib import Path
 from ambientpose_desktop.core.atomic import atomic_write_text
 from ambientpose_desktop.core.errors import AmbientPoseError, InputError, OutputError
 
-MODES = ("remux", "reencode", "salvage")
+MODES = ("remux", "reencode", "salvage")  # and "auto": what the integrity check calls for
 SHORT_GOP = 30
 CRF = 18  # x264's "visually lossless" point
 PRESET = "veryfast"
@@ -159,17 +159,76 @@ def salvage(source: Path, output: Path, progress: Progress | None = None,
     return _result("salvage", source, output, packets, written, claimed, notes)
 
 
-def repair(source: Path, output: Path, mode: str, progress: Progress | None = None,
+@dataclass(frozen=True)
+class Plan:
+    """The repair the integrity check's findings call for; ``mode`` None: nothing to do."""
+
+    mode: str | None
+    reason: str
+    short_gop: bool = False
+
+
+def plan_repair(check) -> Plan:
+    """Choose from a ``core.media_check.MediaCheck``: damage → salvage (re-encoded when the GOP
+    is long too), a long GOP → reencode, another container problem → remux; ``InputError``
+    for what no repair can rebuild (no index, nothing decodes)."""
+    from ambientpose_desktop.core.media_check import LONG_GOP_FRAMES
+
+    if check.index_missing or check.unreadable:
+        raise InputError(f"cannot be repaired: {check.message}")
+    long_gop = (check.keyframe_interval or 0) > LONG_GOP_FRAMES
+    if check.damaged_from_frame is not None:
+        return Plan("salvage", check.message, short_gop=long_gop)
+    if not check.ok:
+        return Plan("remux", check.message)
+    if long_gop:
+        return Plan("reencode", f"long GOP: up to {check.keyframe_interval} frames between "
+                                "keyframes")
+    return Plan(None, f"nothing to repair: {check.message}")
+
+
+def repair(source: Path, output: Path, mode: str = "auto", progress: Progress | None = None,
            should_stop: Stop | None = None, overwrite: bool = False) -> RepairResult:
-    """Check the paths, run ``mode`` and write the sidecar beside the copy."""
+    """Check the paths, run ``mode`` (``auto``: the integrity check's choice) and write the
+    sidecar beside the copy. When ``auto`` finds nothing to repair, nothing is written and
+    the result's ``output`` is empty."""
     source, output = Path(source), Path(output)
     check_paths(source, output, overwrite)
-    run = {"remux": remux, "reencode": reencode_short_gop, "salvage": salvage}.get(mode)
-    if run is None:
-        raise InputError(f"unknown repair mode {mode!r} (one of {', '.join(MODES)})")
-    result = run(source, output, progress=progress, should_stop=should_stop)
+    if mode not in ("auto", *MODES):
+        raise InputError(f"unknown repair mode {mode!r} (auto or one of {', '.join(MODES)})")
+    plan = Plan(mode, f"{mode} asked for")
+    if mode == "auto":
+        plan = _checked_plan(source, progress, should_stop)
+        if plan.mode is None:
+            return RepairResult(mode="none", source=str(source), output="", source_frames=0,
+                                frames_written=0, notes=[plan.reason])
+    if plan.mode == "remux":
+        result = remux(source, output, progress, should_stop)
+    elif plan.mode == "reencode":
+        result = reencode_short_gop(source, output, progress, should_stop)
+    else:
+        result = salvage(source, output, progress, should_stop, short_gop=plan.short_gop)
+    if mode == "auto":
+        result.notes.insert(0, f"chosen by the integrity check: {plan.reason}")
     atomic_write_text(sidecar_path(output), result.to_json() + "\n")
     return result
+
+
+def _checked_plan(source: Path, progress: Progress | None, should_stop: Stop | None) -> Plan:
+    from ambientpose_desktop.pipeline.media_check import CheckStopped, check_media
+
+    def checking(fraction: float) -> None:
+        if progress is not None:
+            progress("checking", round(fraction * 100), 100)
+
+    try:
+        check = check_media(source, progress=checking, stop=should_stop)
+    except CheckStopped:
+        raise RepairCanceled("repair canceled") from None
+    try:
+        return plan_repair(check)
+    except InputError as exc:
+        raise InputError(f"{source.name} {exc}") from None
 
 
 # -- decoding, copying and encoding -------------------------------------------------------
