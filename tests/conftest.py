@@ -118,3 +118,11 @@ def dask_processes():
         yield cluster.address
     finally:
         cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def media_variants(tmp_path_factory) -> dict[str, Path]:
+    """Broken and unusual videos made once from shared media (``tests/media_variants.py``)."""
+    from tests.media_variants import make_variants
+
+    return make_variants(tmp_path_factory.mktemp("variants"), media_path)

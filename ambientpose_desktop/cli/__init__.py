@@ -15,8 +15,8 @@ from ambientpose_desktop import __version__
 from ambientpose_desktop.core.errors import AmbientPoseError
 
 # Modules of this package that each define ``add_parser(subparsers)``; order = --help order.
-SUBCOMMANDS = ("gui", "detect", "run", "tasks", "tracks", "serve", "token", "check_alphapose",
-               "filter", "export", "repair", "about")
+SUBCOMMANDS = ("gui", "detect", "check", "repair", "run", "tasks", "tracks", "serve", "token",
+               "check_alphapose", "filter", "export", "about")
 
 
 def missing_extra(exc: ImportError, what: str, extra: str) -> int:
