@@ -466,7 +466,7 @@ def _opened(source: Path) -> Iterator:
                          f"({getattr(exc, 'strerror', None) or exc})") from None
     try:
         if not container.streams.video:
-            raise InputError(f"{source.name} has no video stream: nothing to repair")
+            raise InputError(f"{source.name} cannot be repaired: it has no video stream")
         yield container
     finally:
         container.close()
