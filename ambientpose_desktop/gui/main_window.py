@@ -434,12 +434,25 @@ class MainWindow(QMainWindow):
                            f"{result.summary()}\n\nAdd the repaired copy as a new task?",
                            notes):
                 try:
-                    added = add_task(self.repo, self.runner, result.output, task.task_params())
+                    added = add_task(self.repo, self.runner, result.output, task.task_params)
                 except InputError as exc:
                     dialogs.show_error(self, "Repair video", f"Cannot add the copy: {exc}")
                 else:
-                    self.select_task(added.id)
+                    self._select_when_listed(added.id)
         self.repairFinished.emit(result)
+
+    def _select_when_listed(self, task_id: str) -> None:
+        """Select a task just added: its row arrives through the model's queued signal."""
+        if self.model.row_of(task_id) is not None:
+            self.select_task(task_id)
+            return
+
+        def inserted() -> None:
+            if self.model.row_of(task_id) is not None:
+                self.model.rowsInserted.disconnect(inserted)
+                self.select_task(task_id)
+
+        self.model.rowsInserted.connect(inserted)
 
     def _repair_failed(self, source: Path, message: str) -> None:
         dialogs.show_error(self, "Repair video", f"{source.name} was not repaired: {message}")

@@ -54,11 +54,12 @@ class RepairJob(QObject):
     def start(self) -> None:
         from superqt.utils import create_worker
 
+        # errored connected through _connect: else superqt re-raises it in the event loop
         worker = create_worker(repair_video, self.source, self.output, "auto",
                                progress=self.progressed.emit, should_stop=lambda: self._stop,
-                               overwrite=self._overwrite)
-        worker.returned.connect(self._returned)
-        worker.errored.connect(self._errored)
+                               overwrite=self._overwrite,
+                               _connect={"returned": self._returned, "errored": self._errored},
+                               _start_thread=False)
         self._worker = worker  # kept alive until it reports
         self.dialog.show()
         worker.start()
