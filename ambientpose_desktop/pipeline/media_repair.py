@@ -2,21 +2,24 @@
 
 Three mechanics, one per kind of trouble:
 
-- ``remux``: the packets are good but the container is not (a recording cut before its index
-  was complete, timestamps out of order): every packet is copied as it is into a proper MP4,
-  with timestamps made monotonic. No decoding, so it is as fast as the disk.
+- ``remux``: the packets are good but the container is not (a file cut short, whose index
+  announces frames it lacks; streams joined end to end, whose clock starts over): every
+  packet is copied as it is into a proper MP4 with a fresh index; timestamps that go back
+  are shifted to go on from where they were. No decoding: as fast as the disk.
 - ``reencode_short_gop``: a long-GOP source (a keyframe every 250 frames) seeks slowly; the
   copy has a keyframe at least every ``SHORT_GOP`` frames (and every second), libx264 at a
-  visually lossless quality, and the source's own timestamps, so variable frame rate survives.
-- ``salvage``: a damaged middle. Packets are decoded one at a time, single-threaded (frame
-  threads report an error packets later, on the wrong frame); a packet the decoder refuses,
-  and every packet decoded after it until the next keyframe (they refer to the broken one),
-  are lost; every other frame is re-encoded as above. The result names the lost frames.
+  visually lossless quality, and the source's own timestamps, so variable frame rate survives
+  (a raw stream without timestamps gets them from its frame rate).
+- ``salvage``: a damaged middle. A first pass decodes every packet, one at a time and on one
+  thread (frame threads report an error packets later, on the wrong frame): a packet the
+  decoder refuses, every packet decoded after it until the next keyframe (they refer to the
+  broken one) and the packet stored just before it are lost; then the other packets are
+  copied as they are, so each frame kept decodes to exactly the pixels it had.
 
 Frame numbers are the source's frames in presentation order, from 0, as in a task's results.
 Damage that leaves a packet's bitstream valid (bytes changed inside slice data that still
 parse) is invisible to the decoder, so no decoder-based tool can report it; such a frame is
-kept.
+kept unless it is stored next to a refused one.
 """
 
 from __future__ import annotations
@@ -121,12 +124,15 @@ def remux(source: Path, output: Path, progress: Progress | None = None,
         video = inp.streams.video[0]
         claimed = _claimed_frames(video)
         ticker = _Ticker(progress, "remuxing", claimed, should_stop)
-        written, notes = _copy(inp, out, None, ticker)
+        try:
+            seen, written, notes = _copy(inp, out, None, ticker)
+        except _NoTimestamps:
+            raise InputError(f"{source.name}: its frames have no timestamps, so a copy of its "
+                             "packets cannot put them in order: use --mode reencode") from None
+        if not written:
+            raise InputError(f"{source.name} cannot be repaired: its video has no packets")
         out.keep()
-    order = sorted(set(written))
-    lost = list(range(len(order), claimed))
-    return _finish("remux", source, output, max(claimed, len(order)), len(order),
-                   _ranges(lost), notes)
+    return _result("remux", source, output, seen, written, claimed, notes)
 
 
 def reencode_short_gop(source: Path, output: Path, progress: Progress | None = None,
@@ -152,10 +158,14 @@ def salvage(source: Path, output: Path, progress: Progress | None = None,
         claimed = _claimed_frames(video)
         packets, good = _decode_pass(inp, video, _Ticker(progress, "decoding", claimed,
                                                          should_stop))
-    with _opened(source) as inp, _Output(output) as out:
-        written, notes = _copy(inp, out, good, _Ticker(progress, "copying good frames",
-                                                      len(packets), should_stop))
-        out.keep()
+    try:
+        with _opened(source) as inp, _Output(output) as out:
+            _, written, notes = _copy(inp, out, good, _Ticker(
+                progress, "copying good frames", len(packets), should_stop))
+            if written:
+                out.keep()
+    except _NoTimestamps:  # a raw stream: decoding gives the order, and timestamps are made
+        return _transcode(source, output, "salvage", progress, should_stop, crf)
     return _result("salvage", source, output, packets, written, claimed, notes)
 
 
@@ -240,12 +250,13 @@ def _decode_pass(inp, video, ticker: _Ticker) -> tuple[list[int], set[int]]:
 
     decoder = video.codec_context
     taint = _Taint()
+    clock = _Timestamps()  # as ``_copy`` will fix them, so that the two passes agree
     packets: list[int] = []
     decoded: set[int] = set()
     for packet in inp.demux(video):
         if packet.size == 0:
             continue
-        if packet.pts is not None:
+        if clock.fix(packet):
             packets.append(packet.pts)
         ticker.tick(len(packets))
         taint.see(packet)
@@ -262,31 +273,48 @@ def _decode_pass(inp, video, ticker: _Ticker) -> tuple[list[int], set[int]]:
     return packets, decoded - taint.bad
 
 
-def _copy(inp, out: _Output, keep: set[int] | None, ticker: _Ticker) -> tuple[list[int], list[str]]:
-    """Copy the video packets (those whose pts is in ``keep``, or all) and the audio; returns
-    the pts of the video packets written, and notes."""
+def _copy(inp, out: _Output, keep: set[int] | None,
+          ticker: _Ticker) -> tuple[list[int], list[int], list[str]]:
+    """Copy the video packets (those whose fixed pts is in ``keep``, or all) and the audio;
+    returns the pts of the video packets read and of those written, and notes. A packet the
+    demuxer marks corrupt (cut off at the end of a truncated file, or across a break in a
+    transport stream) is never copied: nothing checks its data."""
     video = inp.streams.video[0]
     streams = {video.index: out.container.add_stream_from_template(video)}
     notes = _add_audio(inp, out, streams)
     clock = _Timestamps()
+    seen: list[int] = []
     written: list[int] = []
-    seen = 0
+    dropped = 0
     for packet in inp.demux(*(inp.streams[i] for i in streams)):
-        if packet.size == 0 or packet.is_corrupt:
-            continue  # flush packets, and the cut-off last packet of a truncated file
-        if packet.stream.index == video.index:
-            seen += 1
-            ticker.tick(seen)
-            if keep is not None and packet.pts not in keep:
+        if packet.size == 0:
+            continue  # the flush packets
+        is_video = packet.stream.index == video.index
+        if not clock.fix(packet):
+            if is_video:
+                raise _NoTimestamps
+            dropped += 1
+            continue
+        if is_video:
+            seen.append(packet.pts)
+            ticker.tick(len(seen))
+            if packet.is_corrupt or keep is not None and packet.pts not in keep:
                 continue
-            written.append(packet.pts if packet.pts is not None else -1)
-        clock.fix(packet)
+            written.append(packet.pts)
+        elif packet.is_corrupt:
+            continue
         packet.stream = streams[packet.stream.index]
         out.container.mux(packet)
-    ticker.tick(seen, last=True)
+    ticker.tick(len(seen), last=True)
     if clock.fixed:
         notes.append(f"{clock.fixed} packet timestamps were out of order and were fixed")
-    return written, notes
+    if dropped:
+        notes.append(f"{dropped} audio packets without a timestamp were left out")
+    return seen, written, notes
+
+
+class _NoTimestamps(Exception):
+    """A video packet has no timestamp at all (a raw stream): only decoding can order it."""
 
 
 def _transcode(source: Path, output: Path, mode: str, progress: Progress | None,
@@ -307,18 +335,19 @@ def _transcode(source: Path, output: Path, mode: str, progress: Progress | None,
         taint = _Taint()
         packets: list[int] = []  # every video packet's pts: the source's frames
         decoder = video.codec_context
+        seen = 0
         for packet in inp.demux(*(inp.streams[i] for i in streams)):
             if packet.stream.index != video.index:
-                if packet.size and not packet.is_corrupt:
-                    clock.fix(packet)
+                if packet.size and not packet.is_corrupt and clock.fix(packet):
                     packet.stream = streams[packet.stream.index]
                     out.container.mux(packet)
                 continue
             if packet.size == 0:
                 continue
-            if packet.pts is not None:
+            if clock.fix(packet):
                 packets.append(packet.pts)
-            ticker.tick(len(packets))
+            seen += 1
+            ticker.tick(seen)
             taint.see(packet)
             try:
                 frames = decoder.decode(packet)
@@ -337,11 +366,16 @@ def _transcode(source: Path, output: Path, mode: str, progress: Progress | None,
             for frame in decoder.decode(None):
                 encoder.add(frame, taint)
         encoder.finish(taint)
-        ticker.tick(len(packets), last=True)
+        ticker.tick(seen, last=True)
         if clock.fixed:
-            notes.append(f"{clock.fixed} audio timestamps were out of order and were fixed")
-        out.keep()
-    return _result(mode, source, output, packets, encoder.written, claimed, notes)
+            notes.append(f"{clock.fixed} packet timestamps were out of order and were fixed")
+        if encoder.made_up:
+            notes.append(f"{len(encoder.made_up)} frames had no timestamp: given one from "
+                         "the frame rate")
+        if encoder.written:
+            out.keep()
+    return _result(mode, source, output, packets + encoder.made_up, encoder.written,
+                   max(claimed, seen), notes)
 
 
 def _result(mode: str, source: Path, output: Path, packets: list[int], written: list[int],
@@ -411,7 +445,9 @@ class _ShortGopEncoder:
     """libx264 with a short GOP, fed frames in timestamp order, on the source's time base."""
 
     def __init__(self, container, video, crf: int) -> None:
-        rate = video.average_rate or video.guessed_rate or Fraction(30)
+        # The bitstream's own rate first: a raw stream's demuxer reports a default 25 fps.
+        rate = (video.codec_context.framerate or video.average_rate or video.guessed_rate
+                or Fraction(30))
         self.stream = container.add_stream("libx264", rate=rate)
         ctx = video.codec_context
         self.stream.width, self.stream.height = ctx.width, ctx.height
@@ -423,9 +459,17 @@ class _ShortGopEncoder:
         self._held: list[tuple[int, int, object]] = []  # heap of (pts, order, frame)
         self._order = 0
         self._last = None
+        self._latest = None  # the latest pts decoded
+        self._step = max(1, round(1 / (float(rate) * float(video.time_base or 1 / rate))))
         self.written: list[int] = []
+        self.made_up: list[int] = []  # pts given to frames that came without one
 
     def add(self, frame, taint: _Taint) -> None:
+        if frame.pts is None:  # a raw stream: frames leave the decoder in display order
+            frame.pts = 0 if self._latest is None else self._latest + self._step
+            frame.time_base = self.stream.codec_context.time_base
+            self.made_up.append(frame.pts)
+        self._latest = frame.pts if self._latest is None else max(self._latest, frame.pts)
         if taint.frame_is_bad(frame):
             return
         heapq.heappush(self._held, (frame.pts, self._order, frame))
@@ -515,28 +559,37 @@ def _add_audio(inp, out: _Output, streams: dict) -> list[str]:
 
 
 class _Timestamps:
-    """Makes each stream's decoding timestamps strictly increasing (what MP4 requires) and
-    presentation never before decoding; counts the packets it had to change."""
+    """Makes each stream's decoding timestamps strictly increasing (what MP4 requires), with
+    presentation never before decoding. A jump back (files joined end to end, a camera's
+    clock reset) shifts everything after it to go on from where it was, so the time between
+    frames stays as it was. Counts the packets it had to change."""
 
     def __init__(self) -> None:
         self._last: dict[int, int] = {}
+        self._offset: dict[int, int] = {}
         self.fixed = 0
 
-    def fix(self, packet) -> None:
+    def fix(self, packet) -> bool:
+        """Fix ``packet`` in place; False (and untouched) when it has no timestamp at all."""
+        if packet.dts is None and packet.pts is None:
+            return False
         index = packet.stream.index
-        dts = packet.dts if packet.dts is not None else packet.pts
+        offset = self._offset.get(index, 0)
+        raw = packet.dts if packet.dts is not None else packet.pts
+        dts = raw + offset
         last = self._last.get(index)
-        changed = packet.dts is None
-        if dts is None:
-            dts = 0 if last is None else last + 1
-            changed = True
+        changed = packet.dts is None or offset != 0
         if last is not None and dts <= last:
-            dts, changed = last + 1, True
-        pts = packet.pts if packet.pts is not None and packet.pts >= dts else dts
-        changed |= pts != packet.pts
+            step = packet.duration if packet.duration and packet.duration > 0 else 1
+            offset = self._offset[index] = last + step - raw
+            dts, changed = last + step, True
+        pts = (packet.pts if packet.pts is not None else raw) + offset
+        if pts < dts:
+            pts, changed = dts, True
         packet.dts, packet.pts = dts, pts
         self._last[index] = dts
         self.fixed += changed
+        return True
 
 
 class _Ticker:

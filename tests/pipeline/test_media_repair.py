@@ -175,6 +175,47 @@ def test_a_file_cut_short_is_remuxed_with_its_index_rebuilt(repair_clips, tmp_pa
     assert_seeks_exactly(out, frames)
 
 
+def stream_copy(source, out, format: str) -> None:
+    import av
+
+    with av.open(str(source)) as src, av.open(str(out), "w", format=format) as dst:
+        stream = dst.add_stream_from_template(src.streams.video[0])
+        for packet in src.demux(src.streams.video[0]):
+            if packet.size:
+                packet.stream = stream
+                dst.mux(packet)
+
+
+def test_transport_streams_joined_end_to_end_get_monotonic_timestamps(repair_clips, tmp_path):
+    part = tmp_path / "part.ts"
+    stream_copy(repair_clips["short_gop"], part, "mpegts")
+    joined = tmp_path / "joined.ts"  # `cat part.ts part.ts`: the clock starts over half-way
+    joined.write_bytes(part.read_bytes() * 2)
+    out = tmp_path / "joined.mp4"
+    result = remux(joined, out)
+    assert result.source_frames == 410 and "out of order" in result.notes[0]
+    # the demuxer marks the packet read across the join corrupt: it is named, not copied
+    assert result.frames_written == 410 - result.lost_frames >= 408
+    times = list(decoded_by_time(out))
+    assert len(times) == result.frames_written and times == sorted(set(times))
+    steps = {round(b - a, 3) for a, b in zip(times, times[1:], strict=False)}
+    assert steps <= {20.0, 40.0, 60.0}  # 50 fps, a lost frame or two at most
+    assert_seeks_exactly(out, sequential(out))
+
+
+def test_a_raw_stream_without_timestamps_is_reencoded_at_its_frame_rate(repair_clips,
+                                                                         tmp_path):
+    raw = tmp_path / "clip.h264"
+    stream_copy(repair_clips["short_gop"], raw, "h264")
+    with pytest.raises(InputError, match="no timestamps.*--mode reencode"):
+        remux(raw, tmp_path / "no.mp4")
+    out = tmp_path / "timed.mp4"
+    result = reencode_short_gop(raw, out)
+    assert result.frames_written == 205 and "no timestamp" in result.notes[0]
+    assert list(decoded_by_time(out)) == list(decoded_by_time(repair_clips["short_gop"]))
+    assert_seeks_exactly(out, sequential(out))
+
+
 def test_auto_picks_the_repair_from_the_integrity_check(repair_clips, media, tmp_path):
     fast = repair(repair_clips["long_gop"], tmp_path / "a.mp4", "auto")
     assert fast.mode == "reencode" and "long GOP" in fast.notes[0]
