@@ -1,6 +1,7 @@
 """Broken and unusual videos made from shared media, as users have them: a recording cut before
 its index was written, one cut in the middle, bytes overwritten inside the media data, uneven
-timestamps, a long GOP, an audio-only file, an empty file and a text file named ``.mp4``.
+timestamps, a long GOP, an audio-only file, a codec nobody knows, an empty file and a text file
+named ``.mp4``.
 
 ``make_variants(folder)`` writes them all (about 3 s on one core); tests share them through
 the session fixture ``media_variants`` in ``tests/conftest.py``.
@@ -15,6 +16,7 @@ import numpy as np
 
 STREET = "videos/openpose_video.avi"  # 205 frames, 50 fps, 720p, moov first, AAC audio
 HUG = "videos/mmaction2_demo_skeleton.mp4"  # 72 frames, 1080p, moov at the end
+MAKEUP = "extras/mmaction2_tests_data_test.avi"  # a real RIFF AVI, MPEG-4 Part 2 ("XVID")
 
 
 def top_boxes(data: bytes) -> dict[bytes, tuple[int, int]]:
@@ -116,6 +118,19 @@ def audio_only(source: Path, out: Path) -> Path:
     return out
 
 
+def unknown_codec(source: Path, out: Path, fourcc: bytes = b"ZZZZ") -> Path:
+    """An AVI whose video stream names a codec nobody knows: its stream header's and format's
+    four-character codes overwritten."""
+    data = bytearray(source.read_bytes())
+    header = data.find(b"strh")  # 'strh' size 'vids' <handler>
+    fmt = data.find(b"strf")  # 'strf' size, then BITMAPINFOHEADER: biCompression at 16
+    assert data[header + 8:header + 12] == b"vids"
+    data[header + 12:header + 16] = fourcc
+    data[fmt + 24:fmt + 28] = fourcc
+    out.write_bytes(bytes(data))
+    return out
+
+
 def make_variants(folder: Path, media) -> dict[str, Path]:
     """Every variant, by name, made once in ``folder`` from the shared media (``media`` finds a
     file in it)."""
@@ -132,6 +147,7 @@ def make_variants(folder: Path, media) -> dict[str, Path]:
         "vfr": uneven_timestamps(street, folder / "vfr.mp4"),
         "long_gop": long_gop(street, folder / "long_gop.mp4"),
         "audio_only": audio_only(street, folder / "audio_only.mp4"),
+        "unknown_codec": unknown_codec(media(MAKEUP), folder / "unknown_codec.avi"),
         "empty": empty,
         "text": text,
     }

@@ -18,9 +18,10 @@ class TaskStatus(StrEnum):
 
 
 # PENDING -> RUNNING is the runner's claim; final -> PENDING is a retry; RUNNING -> PENDING is
-# a re-queue of an interrupted task.
+# a re-queue of an interrupted task; PENDING -> FAILED is an input the integrity check found
+# unreadable before the task ran.
 ALLOWED_TRANSITIONS: dict[TaskStatus, frozenset[TaskStatus]] = {
-    TaskStatus.PENDING: frozenset({TaskStatus.RUNNING, TaskStatus.CANCELED}),
+    TaskStatus.PENDING: frozenset({TaskStatus.RUNNING, TaskStatus.CANCELED, TaskStatus.FAILED}),
     TaskStatus.RUNNING: frozenset(
         {TaskStatus.SUCCESS, TaskStatus.FAILED, TaskStatus.CANCELED, TaskStatus.PENDING}
     ),

@@ -1,7 +1,9 @@
-"""The pane under the table: what the selected task is, what went wrong, and its log."""
+"""The pane under the table: what the selected task is, what went wrong, what the check of its
+input found, and its log."""
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 
@@ -18,10 +20,16 @@ from PySide6.QtWidgets import (
 )
 
 from ambientpose_desktop.core.events import Failed, Log, parse_event
+from ambientpose_desktop.core.media_check import MediaCheck
 from ambientpose_desktop.core.task_folder import TaskFolder
 from ambientpose_desktop.core.tasks import TaskStatus
 from ambientpose_desktop.gui import dialogs
-from ambientpose_desktop.gui.status_icons import STATUS_COLORS, STATUS_LABELS
+from ambientpose_desktop.gui.status_icons import (
+    CHECK_COLORS,
+    CHECK_LABELS,
+    STATUS_COLORS,
+    STATUS_LABELS,
+)
 from ambientpose_desktop.gui.widgets import with_button
 from ambientpose_desktop.store.models import Task
 
@@ -49,6 +57,24 @@ def _event_lines(events_file: Path) -> list[str]:
     return lines
 
 
+def _check_html(found: dict | None) -> str:
+    """The badge of the input's integrity check, what the video is, then one line a finding."""
+    if not found:
+        return ""
+    check = MediaCheck.from_dict(found)
+    what = [f"{check.frames} frames"] if check.frames else []
+    if check.fps:
+        what.append(f"{check.fps:g} fps")
+    if check.keyframe_interval:
+        what.append(f"a keyframe every ≤ {check.keyframe_interval} frames")
+    if check.quick:
+        what.append("container only")
+    lines = [f"<b style='color:{CHECK_COLORS[check.badge]}'>{CHECK_LABELS[check.badge]}</b>"
+             f" &nbsp;{html.escape(', '.join(what))}"]
+    lines += [html.escape(line) for line in check.problems + check.warnings]
+    return "<br>".join(lines)
+
+
 class DetailsPane(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -59,7 +85,10 @@ class DetailsPane(QWidget):
         self.params = QLabel()
         self.outcome = QLabel()
         self.error = QLabel()
-        for label in (self.source, self.params, self.outcome, self.error):
+        self.check = QLabel()  # the input's integrity check: badge, then one line a finding
+        self.check.setTextFormat(Qt.TextFormat.RichText)
+        self.check.setWordWrap(True)
+        for label in (self.source, self.params, self.outcome, self.error, self.check):
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             # Long paths are clipped rather than widening the window; the text stays copyable.
             label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
@@ -79,6 +108,7 @@ class DetailsPane(QWidget):
         form.addRow("Settings", self.params)
         form.addRow("Result", self.outcome)
         form.addRow("Error", with_button(self.error, self.error_details))
+        form.addRow("Check", self.check)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
         layout.addWidget(self.title)
@@ -95,11 +125,13 @@ class DetailsPane(QWidget):
         if task is None:
             self.title.setText("<b>No task selected</b> <span style='color:gray'>— select a "
                                "task to see its settings, result and log</span>")
-            for label in (self.source, self.params, self.outcome, self.error):
+            for label in (self.source, self.params, self.outcome, self.error, self.check):
                 label.clear()
             self.log.clear()
             return
         self.form.setRowVisible(3, bool(task.error))
+        self.form.setRowVisible(4, bool(task.media_check))
+        self.check.setText(_check_html(task.media_check))
         self._error_file = TaskFolder(task.output_dir).error if task.output_dir else None
         self.error_details.setVisible(bool(self._error_file and self._error_file.is_file()))
         color = STATUS_COLORS[task.status]

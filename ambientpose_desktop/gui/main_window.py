@@ -65,7 +65,7 @@ from ambientpose_desktop.store.settings import AppSettings
 
 APP_TITLE = "AmbientPose"
 COLUMN_WIDTHS = {"File": 260, "Status": 100, "Progress": 170, "FPS": 60, "ETA": 70,
-                 "Backend": 90, "Created": 130, "Duration": 80}
+                 "Backend": 90, "Created": 130, "Duration": 80, "Check": 110}
 
 
 class MainWindow(QMainWindow):
@@ -227,6 +227,7 @@ class MainWindow(QMainWindow):
         self.table.doubleClicked.connect(self._double_clicked)
         self.table.customContextMenuRequested.connect(self._context_menu)
         self.runner.progress.connect(self.model.update_live)
+        self.runner.checkProgress.connect(self.model.update_check)
         self.runner.log.connect(self.details.append_log)
         self.runner.failed.connect(self._task_failed)
         self.runner.problem.connect(self._task_problem)

@@ -26,6 +26,11 @@ STATUS_LABELS: dict[TaskStatus, str] = {
     TaskStatus.CANCELED: "Canceled",
 }
 
+# The integrity check's badge (``core.media_check.MediaCheck.badge``).
+CHECK_LABELS = {"ok": "OK", "warning": "Warning", "damaged": "Damaged"}
+CHECK_COLORS = {"ok": STATUS_COLORS[TaskStatus.SUCCESS], "warning": "#f2994a",
+                "damaged": STATUS_COLORS[TaskStatus.FAILED]}
+
 
 def status_color(status: TaskStatus) -> QColor:
     return QColor(STATUS_COLORS[status])

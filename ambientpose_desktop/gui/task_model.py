@@ -5,7 +5,8 @@ changed it; a queued signal brings the news to the GUI thread), we re-read that 
 emit ``dataChanged`` for the cells whose text changed. Live progress between the runner's
 throttled database writes comes straight from the runner's ``progress`` signal. Changes made
 by another process (``ambientpose serve``) are picked up by one indexed query on
-``updated_at`` every few seconds.
+``updated_at`` every few seconds. The Check column shows the input's integrity check:
+"Checking… N %" from the runner's ``checkProgress`` while it runs, then its badge.
 """
 
 from __future__ import annotations
@@ -23,14 +24,22 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
+from PySide6.QtGui import QColor
 
+from ambientpose_desktop.core.media_check import MediaCheck
 from ambientpose_desktop.core.tasks import TaskStatus
-from ambientpose_desktop.gui.status_icons import STATUS_LABELS, status_icon
+from ambientpose_desktop.gui.status_icons import (
+    CHECK_COLORS,
+    CHECK_LABELS,
+    STATUS_LABELS,
+    status_icon,
+)
 from ambientpose_desktop.store.models import Task
 from ambientpose_desktop.store.repository import TaskRepository
 
-COLUMNS = ("File", "Status", "Progress", "FPS", "ETA", "Backend", "Created", "Duration")
-FILE, STATUS, PROGRESS, FPS, ETA, BACKEND, CREATED, DURATION = range(len(COLUMNS))
+COLUMNS = ("File", "Status", "Progress", "FPS", "ETA", "Backend", "Created", "Duration",
+           "Check")
+FILE, STATUS, PROGRESS, FPS, ETA, BACKEND, CREATED, DURATION, CHECK = range(len(COLUMNS))
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 PROGRESS_ROLE = Qt.ItemDataRole.UserRole + 2  # (fraction 0..1, text, TaskStatus)
 TASK_ID_ROLE = Qt.ItemDataRole.UserRole + 3
@@ -83,6 +92,7 @@ class TaskTableModel(QAbstractTableModel):
         self.repo = repo
         self._rows: list[Task] = repo.list()
         self._live: dict[str, LiveProgress] = {}
+        self._checking: dict[str, float] = {}  # task id → fraction of its input check done
         self._seen = max((t.updated_at for t in self._rows), default=None)
         self._repoChanged.connect(self._apply_change, Qt.ConnectionType.QueuedConnection)
         repo.subscribe(self._on_repo_change)
@@ -139,6 +149,12 @@ class TaskTableModel(QAbstractTableModel):
             return task.id
         if role == Qt.ItemDataRole.DecorationRole and column == STATUS:
             return status_icon(task.status)
+        if column == CHECK and task.media_check and role in (
+                Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.ToolTipRole):
+            check = MediaCheck.from_dict(task.media_check)
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return check.message
+            return QColor(CHECK_COLORS[check.badge])
         if role == Qt.ItemDataRole.ToolTipRole:
             return task.error if task.error else task.input_path
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (FPS, ETA, DURATION):
@@ -183,7 +199,16 @@ class TaskTableModel(QAbstractTableModel):
         if column == CREATED:
             created = as_local(task.created_at)
             return created.strftime("%Y-%m-%d %H:%M") if created else ""
+        if column == CHECK:
+            return self._check_text(task)
         return format_seconds(duration_s(task))
+
+    def _check_text(self, task: Task) -> str:
+        """The input check's badge, or how far it has come while it runs."""
+        if task.media_check:
+            return CHECK_LABELS[MediaCheck.from_dict(task.media_check).badge]
+        fraction = self._checking.get(task.id)
+        return "" if fraction is None else f"Checking… {int(fraction * 100)} %"
 
     def _sort_key(self, task: Task, column: int) -> Any:
         if column == PROGRESS:
@@ -217,6 +242,7 @@ class TaskTableModel(QAbstractTableModel):
                 del self._rows[row]
                 self.endRemoveRows()
                 self._live.pop(task_id, None)
+                self._checking.pop(task_id, None)
                 self.countsChanged.emit()
             return
         self._put(task, row)
@@ -235,6 +261,8 @@ class TaskTableModel(QAbstractTableModel):
         self._rows[row] = task
         if task.status != TaskStatus.RUNNING:
             self._live.pop(task.id, None)
+        if task.media_check:
+            self._checking.pop(task.id, None)
         changed = [c for c in range(len(COLUMNS)) if self._text(task, c) != before[c]]
         if old.status != task.status or old.error != task.error:
             changed = sorted(set(changed) | {STATUS})
@@ -254,6 +282,17 @@ class TaskTableModel(QAbstractTableModel):
             return
         self._live[task_id] = LiveProgress(done, total, fps, eta_s)
         self._cells_changed(row, [PROGRESS, FPS, ETA])
+
+    def update_check(self, task_id: str, fraction: float) -> None:
+        """The input check's progress (runner ``checkProgress``): the one cell, when its
+        percentage changes."""
+        row = self.row_of(task_id)
+        if row is None or self._rows[row].media_check:
+            return
+        before = self._check_text(self._rows[row])
+        self._checking[task_id] = fraction
+        if self._check_text(self._rows[row]) != before:
+            self._cells_changed(row, [CHECK])
 
     def _tick_durations(self) -> None:
         for row, task in enumerate(self._rows):

@@ -8,8 +8,10 @@ Two passes over the file (``core/media_check.py`` names the findings):
    are (long GOPs seek slowly) and whether the file holds every packet its header announces;
 2. **decoding** (skipped when ``quick``): damage inside the packets shows only here, as
    packets the decoder refuses, frames it marks corrupt or frames that never come out; it gives
-   the exact number of frames a run will get. Decoding is frame-threaded, as the worker's is,
-   so the count is the worker's.
+   the exact number of frames that decode. Decoding is frame-threaded, as the worker's is;
+   where that finds damage the file is decoded again on one thread, because how far error
+   concealment spreads under threads depends on their timing (the same damaged file gave
+   different first bad frames from one run to the next), and the findings must not.
 
 ``progress(fraction)`` is called as it goes; ``stop()`` returning true ends it with
 ``CheckStopped``, so a background check can be dropped when its task is removed.
@@ -38,6 +40,10 @@ _REPORT_EVERY = 64  # packets between progress calls and stop checks
 _VFR_TOLERANCE = 0.2
 
 
+INDEX_MISSING = ("the MP4 has no index (no moov box): the recording was cut off before it was "
+                 "finalised, so its frames cannot be found")
+
+
 class CheckStopped(Exception):
     """``stop()`` asked the check to end before it finished."""
 
@@ -53,9 +59,7 @@ def check_media(path: str | Path, quick: bool = False, progress: Progress | None
         return MediaCheck(ok=False, quick=quick, problems=["the file is empty (0 bytes)"])
     layout = _mp4_layout(path)
     if layout is not None and not layout.has_moov:
-        return MediaCheck(ok=False, quick=quick, index_missing=True, problems=[
-            "the MP4 has no index (no moov box): the recording was cut off before it was "
-            "finalised, so its frames cannot be found"])
+        return MediaCheck(ok=False, quick=quick, index_missing=True, problems=[INDEX_MISSING])
     report = progress or (lambda fraction: None)
     stopped = stop or (lambda: False)
     try:
@@ -87,6 +91,12 @@ def _check_path(path: Path) -> None:
         raise InputError(f"{path} is a folder, not a video")
     if not os.access(path, os.R_OK):
         raise InputError(f"{path} cannot be read (permission denied)")
+
+
+def index_missing(path: str | Path) -> bool:
+    """An MP4 (ISO-BMFF) file without its ``moov`` box; reads a few bytes per top box."""
+    layout = _mp4_layout(Path(path))
+    return layout is not None and not layout.has_moov
 
 
 class _Mp4Layout:

@@ -46,6 +46,10 @@ class VideoSource:
         try:
             self._container = av.open(str(self.path))
         except av.error.FFmpegError as exc:
+            from ambientpose_desktop.pipeline.media_check import INDEX_MISSING, index_missing
+
+            if index_missing(self.path):  # say why, as the integrity check does
+                raise InputError(f"{self.path.name}: {INDEX_MISSING}") from None
             raise InputError(
                 f"{self.path.name} is not a video that can be read "
                 f"(damaged, incomplete or not a video file: {exc.strerror or exc})"

@@ -20,12 +20,14 @@ def add_task(repo: TaskRepository, runner: TaskRunner, input_path: str | Path,
              params: TaskParams, *, filename: str | None = None,
              task_id: str | None = None) -> Task:
     """Queue a video or image folder with ``params`` (checked against their declared bounds:
-    ``InputError`` says what is wrong) and wake the runner; the window's drop and Open, the
+    ``InputError`` says what is wrong), have its integrity checked in the background and wake
+    the runner (the task may start before the check ends); the window's drop and Open, the
     API's upload and the batch command all add tasks through here."""
     from ambientpose_desktop.pipeline.backends import check_task_params
 
     task = repo.create(input_path, check_task_params(params), filename=filename,
                        task_id=task_id)
+    runner.check_input(task.id, task.input_path)
     runner.wake()
     return task
 

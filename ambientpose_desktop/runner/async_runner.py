@@ -21,9 +21,11 @@ from typing import Any
 
 from loguru import logger
 
+from ambientpose_desktop.core.media_check import MediaCheck
 from ambientpose_desktop.core.tasks import TaskStatus
 from ambientpose_desktop.runner.dask_runner import DaskExecutor
 from ambientpose_desktop.runner.lifecycle import Launch, Listener, Run, TaskLifecycle
+from ambientpose_desktop.runner.media_checks import MediaChecks
 from ambientpose_desktop.store.artefacts import ArtefactStore
 from ambientpose_desktop.store.repository import TaskRepository
 from ambientpose_desktop.store.settings import AppSettings
@@ -62,6 +64,7 @@ class AsyncTaskRunner:
                                        listener or LogListener(), runner_id=runner_id,
                                        slots=slots, remote=DaskExecutor(self))
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="lifecycle")
+        self.checks = MediaChecks(repo, artefacts, on_finished=self._checked)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._poller: asyncio.Task | None = None
         self._workers: set[asyncio.Task] = set()
@@ -96,6 +99,7 @@ class AsyncTaskRunner:
             self._poller.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._poller
+        await self._loop.run_in_executor(None, self.checks.close)
         await self._do(self.lifecycle.stop)
         wait_s = self.lifecycle.cancel_grace_s + STOP_WAIT_S
         if self._workers:
@@ -136,6 +140,14 @@ class AsyncTaskRunner:
         if mine:
             self._submit(self.lifecycle.cancel, task_id)
         return mine
+
+    def check_input(self, task_id: str, input_path: str) -> None:
+        self.checks.submit(task_id, input_path)
+
+    def _checked(self, task_id: str, check: MediaCheck) -> None:
+        """On the checks' thread: an unreadable input fails its task, on the lifecycle's."""
+        if check.unreadable:
+            self._submit(self.lifecycle.refuse_input, task_id, check.message)
 
     # -- Executor (called on the lifecycle's thread) -----------------------------------------
     def start_worker(self, run: Run, launch: Launch) -> None:

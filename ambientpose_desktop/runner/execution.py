@@ -36,6 +36,8 @@ class TaskExecution:
     task_id: str
     output_dir: Path
     cancel_requested: bool = False
+    # The input's integrity check found it unreadable: the run ends FAILED with these words.
+    refused: str | None = None
     total_frames: int = 0
     frames_done: int = 0
     fps: float = 0.0
@@ -104,6 +106,8 @@ class TaskExecution:
 
     def _outcome(self, exit_code: int | None, crashed: bool) -> tuple[TaskStatus, str | None]:
         final = self.final_event
+        if self.refused and not isinstance(final, Finished):
+            return TaskStatus.FAILED, self.refused
         if self.cancel_requested or isinstance(final, Canceled) or exit_code in CANCEL_EXIT_CODES:
             return TaskStatus.CANCELED, None
         if exit_code == 0 and isinstance(final, Finished):

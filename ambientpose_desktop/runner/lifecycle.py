@@ -14,6 +14,8 @@ loop. Everything a task goes through is decided here, once:
 - **a task removed while running**: its worker is stopped and what it still writes is deleted;
 - **stop** (window quit, ``serve`` stop): running tasks go back in the queue, none is lost;
 - **recovery** at start: orphaned workers stopped, finished runs recognised, the rest FAILED;
+- **an unreadable input** (the integrity check of ``runner/media_checks.py`` says so): the
+  task fails with the check's words, queued or already running;
 - **recording**: a final state that cannot be written (disk full) is retried until it is, and
   the listener is told; a task never stays RUNNING while its runner lives.
 
@@ -399,6 +401,24 @@ class TaskLifecycle:
         self.artefacts.delete(run.task_id)
         if run.output.name == run.task_id:
             shutil.rmtree(run.output, ignore_errors=True)
+
+    # -- the input's integrity check -----------------------------------------------------------
+    def refuse_input(self, task_id: str, message: str) -> None:
+        """The integrity check (``runner/media_checks.py``) found nothing to process in the
+        task's input: a queued task fails at once with ``message``, a running one is stopped
+        and fails with it."""
+        run = self.runs.get(task_id)
+        if run is not None:
+            run.execution.refused = message
+            self._end(run, "cancel")
+            return
+        try:
+            refused = self.repo.refuse_input(task_id, message)
+        except TaskNotFound:
+            return
+        if refused:
+            logger.info("task {} failed: {}", task_id, message)
+            self.listener.task_finished(task_id, TaskStatus.FAILED, message)
 
     # -- cancel and stop ----------------------------------------------------------------------
     def cancel(self, task_id: str) -> bool:

@@ -16,10 +16,14 @@ class TaskRunner(Protocol):
         """New PENDING tasks may exist: claim and start what free slots allow."""
 
     def cancel(self, task_id: str) -> bool:
-        """Stop the task if this runner runs it; ``False`` if it does not.
+        """Stop the task if this runner runs it; ``False`` if it does not."""
 
-        Both methods may be called from any thread (the embedded server calls them from its
-        own); implementations hand the work to their own thread or loop."""
+    def check_input(self, task_id: str, input_path: str) -> None:
+        """A task was added: check its input in the background (``runner/media_checks.py``)
+        and fail the task if nothing in it can be processed.
+
+        All three methods may be called from any thread (the embedded server calls them from
+        its own); implementations hand the work to their own thread or loop."""
 
 
 class RemoteServer(Protocol):

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, Qt, QTimer, Signal
 
 from ambientpose_desktop.core.events import Event, Failed, Log, Progress, Started
+from ambientpose_desktop.core.media_check import MediaCheck
 from ambientpose_desktop.core.tasks import TaskStatus
 from ambientpose_desktop.runner.dask_runner import DaskExecutor
 from ambientpose_desktop.runner.lifecycle import (
@@ -28,6 +29,7 @@ from ambientpose_desktop.runner.lifecycle import (
     Run,
     TaskLifecycle,
 )
+from ambientpose_desktop.runner.media_checks import MediaChecks
 from ambientpose_desktop.store.artefacts import ArtefactStore
 from ambientpose_desktop.store.models import Task
 from ambientpose_desktop.store.repository import TaskRepository
@@ -67,6 +69,8 @@ class QtTaskRunner(QObject):
     problem = Signal(str, str)  # id, something the user should know (e.g. disk full)
     idle = Signal()  # nothing runs any more
     executorStatus = Signal(str, bool)  # where tasks run: message, ok (e.g. cluster reachable)
+    checkProgress = Signal(str, float)  # id, fraction of its input's integrity check done
+    checkFinished = Signal(str, object)  # id, MediaCheck (already stored with the task)
     _wakeRequested = Signal()
     _cancelRequested = Signal(str)
     _callRequested = Signal(object)
@@ -84,10 +88,21 @@ class QtTaskRunner(QObject):
         self._wakeRequested.connect(self.lifecycle.fill_slots, Qt.ConnectionType.QueuedConnection)
         self._cancelRequested.connect(self.lifecycle.cancel, Qt.ConnectionType.QueuedConnection)
         self._callRequested.connect(self._call, Qt.ConnectionType.QueuedConnection)
+        # Their callbacks come on the checks' thread: signals and ``post`` bring them here.
+        self.checks = MediaChecks(repo, artefacts, on_progress=self.checkProgress.emit,
+                                  on_finished=self._checked)
 
     # -- TaskRunner protocol (any thread) ------------------------------------------------
     def wake(self) -> None:
         self._wakeRequested.emit()
+
+    def check_input(self, task_id: str, input_path: str) -> None:
+        self.checks.submit(task_id, input_path)
+
+    def _checked(self, task_id: str, check: MediaCheck) -> None:
+        self.checkFinished.emit(task_id, check)
+        if check.unreadable:
+            self.post(lambda: self.lifecycle.refuse_input(task_id, check.message))
 
     def cancel(self, task_id: str) -> bool:
         mine = task_id in self.lifecycle.runs
@@ -124,6 +139,7 @@ class QtTaskRunner(QObject):
     def shutdown(self, timeout_s: float | None = None) -> None:
         """Stop every running worker and wait for it (quitting): their tasks go back in the
         queue and start again next time."""
+        self.checks.close()
         self.lifecycle.stop()
         grace = self.cancel_grace_s if timeout_s is None else timeout_s
         for run in list(self.lifecycle.runs.values()):

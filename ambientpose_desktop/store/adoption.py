@@ -6,11 +6,13 @@ asked (``ambientpose tasks --adopt``), every task folder the database does not k
 task again, under its own id (the folder's name): a folder holding a finished run
 (``core.run_outcome``, as crash recovery decides) becomes SUCCESS with its input, parameters
 and metrics from its summary and last event; any other becomes FAILED, saying that its
-results are incomplete. Adopting twice adds nothing.
+results are incomplete. Either keeps the findings of its input's integrity check
+(``check.json``). Adopting twice adds nothing.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
@@ -49,6 +51,7 @@ def adopt_task_folders(repo: TaskRepository, paths: AppPaths) -> list[Task]:
     for task_id, folder in sorted(_task_folders(task_folder_parents(paths)).items()):
         if task_id not in known:
             task = task_from_folder(folder, paths.uploads / task_id)
+            task.media_check = _media_check(TaskFolder(paths.tasks / task_id))
             if repo.insert_absent(task):
                 adopted.append(task)
     return adopted
@@ -94,6 +97,16 @@ def task_from_folder(folder: Path, upload: Path | None = None) -> Task:
                 metrics={"fps": summary.timings.get("fps", 0.0),
                          **finished_metrics(folder, finished)},
                 output_dir=str(folder))
+
+
+def _media_check(folder: TaskFolder) -> dict | None:
+    """The findings of the input's integrity check (``check.json``, always in the data
+    folder's task folder), if it ran."""
+    try:
+        found = json.loads(folder.media_check.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return found if isinstance(found, dict) else None
 
 
 def _summary(folder: TaskFolder) -> Summary | None:

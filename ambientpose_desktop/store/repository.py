@@ -247,6 +247,27 @@ class TaskRepository:
 
         return self._update(task_id, change)
 
+    def refuse_input(self, task_id: str, error: str) -> bool:
+        """A queued task whose input cannot be processed fails with ``error``, atomically (one
+        that a runner claimed meanwhile is its runner's to stop); a task that already failed
+        (its worker met the input first) takes the more precise ``error``. ``True`` if it
+        was queued and now failed."""
+        refused = False
+
+        def change(task: Task) -> bool | None:
+            nonlocal refused
+            if task.status == TaskStatus.PENDING:
+                check_transition(task.status, TaskStatus.FAILED)
+                task.status, task.finished_at = TaskStatus.FAILED, utcnow()
+                refused = True
+            elif task.status != TaskStatus.FAILED:
+                return False
+            task.error = error
+            return None
+
+        self._update(task_id, change)
+        return refused
+
     def update_params(self, task_id: str, params: TaskParams) -> Task:
         def change(task: Task) -> None:
             task.params = params.to_dict()

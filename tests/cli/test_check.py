@@ -35,6 +35,7 @@ def test_good_videos(media, capsys, name, frames):
     ("cut_short", "ok", False, "cut short"),
     ("damaged", "ok", False, "damaged from frame"),
     ("audio_only", "frames", 0, "audio only"),
+    ("unknown_codec", "frames", 0, "unsupported codec"),
     ("empty", "frames", 0, "empty (0 bytes)"),
     ("text", "frames", 0, "not a video"),
 ])

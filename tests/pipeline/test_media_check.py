@@ -111,7 +111,8 @@ def test_long_gop(media_variants, media):
 
 
 @pytest.mark.parametrize(("variant", "words"), [
-    ("audio_only", "audio only"), ("empty", "empty (0 bytes)"), ("text", "not a video")])
+    ("audio_only", "audio only"), ("unknown_codec", "unsupported codec"),
+    ("empty", "empty (0 bytes)"), ("text", "not a video")])
 def test_nothing_to_process(media_variants, variant, words):
     check = check_media(media_variants[variant])
     assert not check.ok and check.unreadable and check.frames == 0

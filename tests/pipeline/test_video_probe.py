@@ -53,3 +53,11 @@ def test_videos_and_image_folders_pass(media, tmp_path):
     folder.mkdir()
     shutil.copy(media("images/ultralytics_bus.jpg"), folder)
     assert probe(folder).kind == "images"
+
+
+def test_a_recording_cut_before_its_index_is_said_so(media_variants):
+    # Intake and uploads refuse it before a task exists, in the integrity check's words.
+    with pytest.raises(InputError, match="cut off before it was finalised"):
+        probe(media_variants["index_missing"])
+    with pytest.raises(InputError, match="not a video that can be read"):
+        probe(media_variants["text"])

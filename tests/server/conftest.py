@@ -32,6 +32,7 @@ class RecordingRunner:
     wakes: int = 0
     running: set[str] = field(default_factory=set)
     canceled: list[str] = field(default_factory=list)
+    checked: list[str] = field(default_factory=list)  # ids of tasks whose input was handed on
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def wake(self) -> None:
@@ -41,6 +42,9 @@ class RecordingRunner:
     def cancel(self, task_id: str) -> bool:
         self.canceled.append(task_id)
         return task_id in self.running
+
+    def check_input(self, task_id: str, input_path: str) -> None:
+        self.checked.append(task_id)
 
 
 @dataclass

@@ -21,9 +21,13 @@ class WindowRunner:
     def __init__(self, repo) -> None:
         self.repo = repo
         self.woken = threading.Event()
+        self.checked: list[str] = []
 
     def wake(self) -> None:
         self.woken.set()
+
+    def check_input(self, task_id: str, input_path: str) -> None:
+        self.checked.append(task_id)
 
     def cancel(self, task_id: str) -> bool:
         task = self.repo.get(task_id)

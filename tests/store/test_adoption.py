@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
+from ambientpose_desktop.core.media_check import MediaCheck
 from ambientpose_desktop.core.paths import app_paths
 from ambientpose_desktop.core.summary import Summary
 from ambientpose_desktop.core.task_folder import TaskFolder
@@ -41,6 +43,11 @@ def test_adoption_rebuilds_tasks_from_their_folders_and_is_idempotent(store, fin
     repo, artefacts = store
     paths, results = _lay_out(finished_task_folder, tmp_path)
     summary = Summary.read(TaskFolder(finished_task_folder).summary)
+    check = MediaCheck(ok=True, frames=5, fps=5.0, codec="h264").to_dict()
+    for task_id in (DONE, ELSEWHERE):  # the check's findings stay in the data folder
+        folder = TaskFolder(paths.tasks / task_id)
+        folder.path.mkdir(exist_ok=True)
+        folder.media_check.write_text(json.dumps(check))
 
     adopted = adopt_task_folders(repo, paths)
     assert sorted(t.id for t in adopted) == sorted([DONE, STOPPED, ELSEWHERE, UPLOADED, BROKE])
@@ -59,6 +66,8 @@ def test_adoption_rebuilds_tasks_from_their_folders_and_is_idempotent(store, fin
     assert artefacts.results_dir(done) == paths.tasks / DONE
     assert artefacts.results_dir(repo.get(ELSEWHERE)) == results / ELSEWHERE
     assert repo.get(ELSEWHERE).status == TaskStatus.SUCCESS
+    assert done.media_check == repo.get(ELSEWHERE).media_check == check
+    assert repo.get(STOPPED).media_check is None
 
     stopped = repo.get(STOPPED)
     assert stopped.status == TaskStatus.FAILED and stopped.error == INCOMPLETE
