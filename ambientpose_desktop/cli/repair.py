@@ -4,6 +4,8 @@ with the frames that were lost named in its output and in a JSON sidecar."""
 from __future__ import annotations
 
 import argparse
+import json
+import signal
 from pathlib import Path
 
 
@@ -27,6 +29,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="replace OUT.mp4 (and its sidecar) if they exist; never the input")
     p.add_argument("--json", action="store_true",
                    help="print the findings as JSON on stdout instead of lines of text")
+    # for the window, which runs this command as a process of its own: JSON progress lines
+    # ({"step", "done", "total"}) on stdout before the findings
+    p.add_argument("--progress", action="store_true", help=argparse.SUPPRESS)
     p.set_defaults(func=_run_repair)
 
 
@@ -39,12 +44,18 @@ def _run_repair(args: argparse.Namespace) -> int:
 
     # FFmpeg's own lines about each broken packet would bury the one summary that names them.
     av.logging.set_libav_level(av.logging.FATAL)
-    progress = StepProgress()
+    # SIGTERM (the window's Cancel) unwinds like Ctrl-C: the partial copy is removed.
+    signal.signal(signal.SIGTERM, _interrupt)
+    progress = _print_progress if args.progress else StepProgress()
     try:
         result = repair_video(args.video, args.output, args.mode, progress=progress,
                               overwrite=args.overwrite)
     finally:
-        progress.close()
+        if isinstance(progress, StepProgress):
+            progress.close()
+    if args.progress:  # one line, after the progress lines
+        print(json.dumps(result.to_dict()))
+        return 0
     if args.json:
         print(result.to_json())
         return 0
@@ -56,3 +67,11 @@ def _run_repair(args: argparse.Namespace) -> int:
         print(f"note: {note}")
     print(f"findings: {sidecar_path(Path(result.output))}")
     return 0
+
+
+def _print_progress(step: str, done: int, total: int) -> None:
+    print(json.dumps({"step": step, "done": done, "total": total}), flush=True)
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt

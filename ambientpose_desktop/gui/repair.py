@@ -1,5 +1,6 @@
-"""The window's Repair…: ``runner.actions.repair_video`` on a worker thread, its progress in a
-dialog that can cancel it, then the repaired copy offered as a new task.
+"""The window's Repair…: the repair as a process of its own (``runner.repairs``), waited for on
+a worker thread, its progress in a dialog that can cancel it; then the repaired copy offered as
+a new task.
 
 The repair reads and writes whole videos (minutes for long ones), so it never runs on the GUI
 thread; its progress callback is called on the worker's thread and reaches the dialog as a
@@ -14,7 +15,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from ambientpose_desktop.core.errors import AmbientPoseError
-from ambientpose_desktop.runner.actions import repair_video
+from ambientpose_desktop.runner.repairs import repair_isolated
 
 STEPS = {"checking": "Checking the video…", "remuxing": "Copying the packets…",
          "re-encoding": "Re-encoding with a short GOP…", "decoding": "Finding damaged frames…",
@@ -55,7 +56,7 @@ class RepairJob(QObject):
         from superqt.utils import create_worker
 
         # errored connected through _connect: else superqt re-raises it in the event loop
-        worker = create_worker(repair_video, self.source, self.output, "auto",
+        worker = create_worker(repair_isolated, self.source, self.output, "auto",
                                progress=self.progressed.emit, should_stop=lambda: self._stop,
                                overwrite=self._overwrite,
                                _connect={"returned": self._returned, "errored": self._errored},

@@ -29,7 +29,7 @@ import heapq
 import json
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from fractions import Fraction
 from pathlib import Path
 
@@ -93,6 +93,19 @@ class RepairResult:
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> RepairResult:
+        """Read back ``to_dict``'s output (what `ambientpose repair --json` prints)."""
+        known = {f.name for f in fields(cls)}
+        found = {k: v for k, v in data.items() if k in known}
+        found["lost"] = [tuple(r) for r in found.get("lost", [])]
+        return cls(**found)
+
+
+def partial_path(output: Path) -> Path:
+    """Where the copy is written until it is complete (then renamed to ``output``)."""
+    return output.with_name(f".{output.name}.part.mp4")
 
 
 def sidecar_path(output: Path) -> Path:
@@ -524,7 +537,7 @@ class _Output:
         import av
 
         self.path = Path(output)
-        self.tmp = self.path.with_name(f".{self.path.name}.part.mp4")
+        self.tmp = partial_path(self.path)
         try:
             self.container = av.open(str(self.tmp), "w", format="mp4")
         except (av.error.FFmpegError, OSError) as exc:
