@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
@@ -117,7 +118,8 @@ def check_paths(source: Path, output: Path, overwrite: bool = False) -> None:
         raise InputError(f"{source} does not exist or is not a file")
     if output.suffix.lower() not in OUTPUT_SUFFIXES:
         raise InputError(f"{output.name}: the repaired copy is an MP4; name it *.mp4")
-    if output.resolve() == source.resolve():
+    if output.resolve() == source.resolve() or output.exists() and os.path.samefile(output,
+                                                                                     source):
         raise InputError(f"{output} is the input itself: a repair never overwrites its input")
     for path in (output, sidecar_path(output)):
         if path.exists() and not overwrite:

@@ -216,7 +216,8 @@ def test_a_raw_stream_without_timestamps_is_reencoded_at_its_frame_rate(repair_c
     assert_seeks_exactly(out, sequential(out))
 
 
-def test_auto_picks_the_repair_from_the_integrity_check(repair_clips, media, tmp_path):
+def test_auto_picks_the_repair_from_the_integrity_check(repair_clips, media, media_variants,
+                                                        tmp_path):
     fast = repair(repair_clips["long_gop"], tmp_path / "a.mp4", "auto")
     assert fast.mode == "reencode" and "long GOP" in fast.notes[0]
     saved = repair(repair_clips["damaged"], tmp_path / "b.mp4", "auto")
@@ -224,6 +225,9 @@ def test_auto_picks_the_repair_from_the_integrity_check(repair_clips, media, tmp
     findings = json.loads(sidecar_path(tmp_path / "b.mp4").read_text())
     assert findings["lost"] == [list(r) for r in saved.lost]
     assert findings["lost_frames"] == saved.lost_frames and findings["mode"] == "salvage"
+    cut = repair(media_variants["cut_short"], tmp_path / "d.mp4", "auto")
+    assert cut.mode == "salvage" and cut.source_frames == 205  # as its index announces
+    assert cut.lost[-1][1] == 204 and cut.frames_written == 205 - cut.lost_frames > 100
     fine = repair(media("videos/mmpose_demo.mp4"), tmp_path / "c.mp4", "auto")
     assert fine.mode == "none" and fine.output == "" and "nothing to repair" in fine.notes[0]
     assert not (tmp_path / "c.mp4").exists()
@@ -242,8 +246,10 @@ def test_what_cannot_be_repaired_says_why_and_leaves_nothing(media_variants, tmp
 def test_never_the_input_and_never_an_existing_file_unless_asked(repair_clips, tmp_path):
     source = tmp_path / "clip.mp4"
     source.write_bytes(repair_clips["long_gop"].read_bytes())
-    with pytest.raises(InputError, match="never overwrites its input"):
-        repair(source, source, "remux", overwrite=True)
+    (tmp_path / "same.mp4").hardlink_to(source)
+    for same in (source, tmp_path / "same.mp4"):
+        with pytest.raises(InputError, match="never overwrites its input"):
+            repair(source, same, "remux", overwrite=True)
     taken = tmp_path / "taken.mp4"
     taken.write_bytes(b"keep me")
     with pytest.raises(OutputError, match="already exists"):
