@@ -106,6 +106,9 @@ async def _until_done(runner: Any, repo: Any, bars: Any) -> int:
             if all(t is None or t.status.is_final for t in tasks):
                 break
             await asyncio.sleep(POLL_S)
+        # Integrity checks still running (rare: decoding alone is faster than a run) end
+        # before the command does, so each task keeps its findings.
+        await asyncio.get_running_loop().run_in_executor(None, runner.checks.wait)
     except asyncio.CancelledError:  # this command's tasks are canceled, not left behind
         for task_id in bars.ids:
             cancel_task(repo, runner, task_id)

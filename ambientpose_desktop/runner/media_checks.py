@@ -20,6 +20,7 @@ import contextlib
 import json
 import queue
 import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -59,6 +60,8 @@ class MediaChecks:
         self.on_finished = on_finished or (lambda task_id, check: None)
         self._jobs: queue.Queue[_Job | None] = queue.Queue()
         self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
+        self._pending = 0  # submitted and not finished
         self._thread: threading.Thread | None = None
         self._current: subprocess.Popen | None = None
         self._closed = False
@@ -75,12 +78,20 @@ class MediaChecks:
                 self._thread = threading.Thread(target=self._run, name="media-checks",
                                                 daemon=True)
                 self._thread.start()
+            self._pending += 1
         self._jobs.put(_Job(task_id, str(input_path)))
+
+    def wait(self, timeout_s: float | None = None) -> bool:
+        """Wait until every check submitted has ended (``ambientpose run`` does before it
+        exits, so its tasks keep their findings); ``False`` on timeout."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._pending == 0 or self._closed, timeout_s)
 
     def close(self, timeout_s: float = 5.0) -> None:
         """Stop the check that runs, drop the queued ones and wait for the thread."""
-        with self._lock:
+        with self._idle:
             self._closed = True
+            self._idle.notify_all()
             current, thread = self._current, self._thread
         self._jobs.put(None)
         if current is not None:
@@ -94,52 +105,70 @@ class MediaChecks:
         while (job := self._jobs.get()) is not None:
             if self._closed:
                 return
-            if not self._task_exists(job.task_id):  # removed before its turn
-                continue
             try:
-                check = self._check(job)
-            except Exception:  # one bad check must not end the others
-                logger.exception("task {}: the media check failed", job.task_id)
-                continue
-            if check is not None:
-                self._store(job.task_id, check)
+                self._run_one(job)
+            finally:
+                with self._idle:
+                    self._pending -= 1
+                    self._idle.notify_all()
+
+    def _run_one(self, job: _Job) -> None:
+        if not self._task_exists(job.task_id):  # removed before its turn
+            return
+        try:
+            check = self._check(job)
+        except Exception:  # one bad check must not end the others
+            logger.exception("task {}: the media check failed", job.task_id)
+            return
+        if check is not None:
+            self._store(job.task_id, check)
 
     def _check(self, job: _Job) -> MediaCheck | None:
         """Run ``ambientpose check`` on the job's video; ``None`` if it gave no findings
         (stopped, or the file vanished: nothing to say about the video)."""
-        argv = [*worker_program(), "check", job.input_path, "--progress"]
-        process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                   stderr=subprocess.PIPE, text=True, encoding="utf-8",
-                                   errors="replace", env=worker_environment())
-        lower_priority(process.pid)
-        with self._lock:
-            self._current = process
-        found: dict | None = None
-        asked = time.monotonic()
-        try:
-            assert process.stdout is not None and process.stderr is not None
-            for line in process.stdout:
-                with contextlib.suppress(ValueError):
-                    data = json.loads(line)
-                    if set(data) == {"progress"}:
-                        self.on_progress(job.task_id, float(data["progress"]))
-                    elif isinstance(data, dict) and "ok" in data:
-                        found = data
-                if time.monotonic() - asked > EXISTS_EVERY_S:
-                    asked = time.monotonic()
-                    if not self._task_exists(job.task_id):  # removed: stop decoding for it
-                        process.kill()
-            error = process.stderr.read().strip()
-            code = process.wait()
-        finally:
+        argv = [*worker_program(), "check", "--progress", "--", job.input_path]
+        # stderr to a file: a pipe nobody reads while stdout is read could fill and stall it.
+        with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as errors:
+            process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                       stderr=errors, text=True, encoding="utf-8",
+                                       errors="replace", env=worker_environment())
+            lower_priority(process.pid)
             with self._lock:
-                self._current = None
+                self._current = process
+                if self._closed:  # closed while it started
+                    process.kill()
+            try:
+                found = self._read(job.task_id, process)
+                code = process.wait()
+            finally:
+                with self._lock:
+                    self._current = None
+            errors.seek(0)
+            error = errors.read().strip()
         if found is None:
             if code not in (-9, 0, 1):
                 logger.warning("task {}: media check gave no findings (exit code {}): {}",
                                job.task_id, code, error.splitlines()[-1:] or "")
             return None
         return MediaCheck.from_dict(found)
+
+    def _read(self, task_id: str, process: subprocess.Popen) -> dict | None:
+        """Progress lines to ``on_progress``; the findings, from the last line."""
+        found = None
+        asked = time.monotonic()
+        assert process.stdout is not None
+        for line in process.stdout:
+            with contextlib.suppress(ValueError):
+                data = json.loads(line)
+                if isinstance(data, dict) and set(data) == {"progress"}:
+                    self.on_progress(task_id, float(data["progress"]))
+                elif isinstance(data, dict) and "ok" in data:
+                    found = data
+            if time.monotonic() - asked > EXISTS_EVERY_S:
+                asked = time.monotonic()
+                if not self._task_exists(task_id):  # removed: stop decoding for it
+                    process.kill()
+        return found
 
     def _task_exists(self, task_id: str) -> bool:
         try:

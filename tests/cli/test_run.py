@@ -93,3 +93,18 @@ def test_an_interrupt_cancels_the_tasks_and_stops_their_workers(store, signum, c
     assert [t.status for t in repo.list()] == [TaskStatus.CANCELED] * 2
     assert out.count("CANCELED\t") == 2
     assert running.worker_pid and not process_alive(running.worker_pid)
+
+
+def test_each_task_keeps_its_integrity_check(store, media_variants):
+    repo, artefacts = store
+    proc = run_command(media_variants["damaged"], media_path("videos/mmpose_demo.mp4"),
+                       "--backend", "fake")
+    # The worker stops at the damage (its own finding); the check says where and how much.
+    assert proc.returncode == 1 and "FAILED\tdamaged.mp4" in proc.stdout, proc.stderr
+    checks = {t.filename: t.media_check for t in repo.list()}
+    assert checks["mmpose_demo.mp4"]["ok"] is True and checks["mmpose_demo.mp4"]["frames"] == 5
+    damaged = checks["damaged.mp4"]
+    assert damaged["ok"] is False and "damaged from frame" in damaged["problems"][0]
+    for task in repo.list():
+        saved = json.loads(TaskFolder(artefacts.task_dir(task.id)).media_check.read_text())
+        assert saved == task.media_check

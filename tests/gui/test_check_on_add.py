@@ -35,9 +35,11 @@ def test_damaged_video_row_checks_then_shows_its_badge_and_findings(make_window,
     qtbot.waitUntil(lambda: [window.model.index(r, CHECK).data() for r in range(2)]
                     == ["Damaged", "OK"], timeout=WAIT_MS)
     timer.stop()
-    assert any(t.startswith("Checking… ") and t.endswith(" %") for t in texts)
-    # The check runs in a process of its own: the window kept turning throughout.
-    assert max(gaps) < 1.0, max(gaps)
+    assert any(t.startswith("Checking… ") and t.endswith(" %") for t in texts), texts
+    # The check runs in a process of its own: the window kept turning throughout (checked on
+    # the GUI thread, the damaged file's two decodings would stall it for seconds; the bound
+    # leaves room for a busy machine's scheduling).
+    assert max(gaps) < 2.0, max(gaps)
     damaged = window.model.task_at(0)
     assert damaged.media_check["damaged_from_frame"] is not None
     assert "damaged from frame" in window.model.index(0, CHECK).data(3)  # tooltip
