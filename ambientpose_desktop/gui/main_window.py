@@ -109,6 +109,7 @@ class MainWindow(QMainWindow):
         self._make_toolbar()
         self._connect()
         self.resultsRequested.connect(self.show_results)
+        self._repair_job = None  # the Repair… that runs, if any
         self.runner.set_paused(settings.queue_paused)
         self._sync_queue_action()
         self._refresh_counts()
@@ -544,6 +545,8 @@ class MainWindow(QMainWindow):
                 "the next time the app starts."):
             event.ignore()
             return
+        if self._repair_job is not None:
+            self._repair_job.cancel()  # its process stops and removes its partial copy
         self.runner.shutdown()
         self.server_menu.stop_serving()
         self.model.close()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import subprocess
+import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -37,29 +38,18 @@ def repair_isolated(source: str | Path, output: str | Path, mode: str = "auto", 
         partial_path,
     )
 
-    argv = [*worker_program(), "repair", str(source), "-o", str(output), "--mode", mode,
-            "--progress", *(["--overwrite"] if overwrite else [])]
-    process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, encoding="utf-8",
-                               errors="replace", env=worker_environment())
-    lower_priority(process.pid)
-    stopped = threading.Event()
-    watcher = threading.Thread(target=_watch, args=(process, should_stop, stopped),
-                               name="repair-stop", daemon=True)
-    watcher.start()
-    found = None
-    assert process.stdout is not None and process.stderr is not None
-    for line in process.stdout:
-        with contextlib.suppress(ValueError):
-            data = json.loads(line)
-            if isinstance(data, dict) and "step" in data and progress is not None:
-                progress(data["step"], int(data["done"]), int(data["total"]))
-            elif isinstance(data, dict) and "mode" in data:
-                found = data
-    error = process.stderr.read().strip()
-    code = process.wait()
-    watcher.join()
-    if stopped.is_set():
+    # the video after "--": a file named like an option is still a file
+    argv = [*worker_program(), "repair", "-o", str(output), "--mode", mode, "--progress",
+            *(["--overwrite"] if overwrite else []), "--", str(source)]
+    # stderr to a file: a pipe read only at the end could fill up and stall the child
+    with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as stderr:
+        process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                   stderr=stderr, text=True, encoding="utf-8",
+                                   errors="replace", env=worker_environment())
+        found, stopped, code = _follow(process, progress, should_stop)
+        stderr.seek(0)
+        error = stderr.read().strip()
+    if stopped:
         partial_path(Path(output)).unlink(missing_ok=True)  # where SIGTERM cannot clean up
         raise RepairCanceled("repair canceled")
     if code == 0 and found is not None:
@@ -67,6 +57,29 @@ def repair_isolated(source: str | Path, output: str | Path, mode: str = "auto", 
     last = error.splitlines()[-1] if error else f"the repair process ended with code {code}"
     message = last.removeprefix("error: ")
     raise (InputError if code == 2 else AmbientPoseError)(message)
+
+
+def _follow(process: subprocess.Popen, progress: Progress | None,
+            should_stop: Stop | None) -> tuple[dict | None, bool, int]:
+    """Read the child's progress lines and findings until it ends: (findings, stopped by
+    ``should_stop``, exit code)."""
+    lower_priority(process.pid)
+    stopped = threading.Event()
+    watcher = threading.Thread(target=_watch, args=(process, should_stop, stopped),
+                               name="repair-stop", daemon=True)
+    watcher.start()
+    found = None
+    assert process.stdout is not None
+    for line in process.stdout:
+        with contextlib.suppress(ValueError):
+            data = json.loads(line)
+            if isinstance(data, dict) and "step" in data and progress is not None:
+                progress(data["step"], int(data["done"]), int(data["total"]))
+            elif isinstance(data, dict) and "mode" in data:
+                found = data
+    code = process.wait()
+    watcher.join()
+    return found, stopped.is_set(), code
 
 
 def _watch(process: subprocess.Popen, should_stop: Stop | None,

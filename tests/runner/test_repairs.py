@@ -19,7 +19,9 @@ from tests.pipeline.worker_helpers import worker_env
 def test_findings_and_progress_come_back(repair_clips, tmp_path):
     steps = []
     out = tmp_path / "saved.mp4"
-    result = repair_isolated(repair_clips["damaged"], out,
+    odd = tmp_path / "-o.mp4"  # a name like an option is still a file
+    odd.write_bytes(repair_clips["damaged"].read_bytes())
+    result = repair_isolated(odd, out,
                              progress=lambda *step: steps.append(step))
     assert result.mode == "salvage" and result.lost and result.output == str(out)
     assert result.frames_written + result.lost_frames == result.source_frames == 205
@@ -27,7 +29,7 @@ def test_findings_and_progress_come_back(repair_clips, tmp_path):
     assert names[0] == "checking" and names[-1] == "copying good frames"
     assert steps[-1][1:] == (205, 205)
     with pytest.raises(InputError, match="already exists"):
-        repair_isolated(repair_clips["damaged"], out)
+        repair_isolated(odd, out)
 
 
 def test_cancel_stops_the_process_and_leaves_nothing(repair_clips, tmp_path):
