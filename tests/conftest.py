@@ -126,3 +126,11 @@ def media_variants(tmp_path_factory) -> dict[str, Path]:
     from tests.media_variants import make_variants
 
     return make_variants(tmp_path_factory.mktemp("variants"), media_path)
+
+
+@pytest.fixture(scope="session")
+def repair_clips(tmp_path_factory) -> dict[str, Path]:
+    """Long-GOP, short-GOP and damaged copies of the street clip (``tests/repair_media.py``)."""
+    from tests.repair_media import make_repair_clips
+
+    return make_repair_clips(tmp_path_factory.mktemp("repair"), media_path)

@@ -15,7 +15,7 @@ from ambientpose_desktop import __version__
 from ambientpose_desktop.core.errors import AmbientPoseError
 
 # Modules of this package that each define ``add_parser(subparsers)``; order = --help order.
-SUBCOMMANDS = ("gui", "detect", "check", "run", "tasks", "tracks", "serve", "token",
+SUBCOMMANDS = ("gui", "detect", "check", "repair", "run", "tasks", "tracks", "serve", "token",
                "check_alphapose", "filter", "export", "about")
 
 

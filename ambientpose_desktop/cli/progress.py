@@ -77,3 +77,32 @@ class PercentProgress:
     def close(self) -> None:
         if self._shown >= 0:
             print(file=sys.stderr)
+
+
+class StepProgress:
+    """``progress(what, done, total)`` for `repair`: rich bars on stderr at a terminal, one
+    for each step (checking, then salvaging); nothing otherwise."""
+
+    def __init__(self) -> None:
+        self._bar = None
+        self._tasks: dict[str, object] = {}
+
+    def __call__(self, what: str, done: int, total: int) -> None:
+        if not sys.stderr.isatty():
+            return
+        if self._bar is None:
+            from rich.console import Console
+            from rich.progress import BarColumn, TaskProgressColumn, TextColumn, TimeRemainingColumn
+            from rich.progress import Progress as Bar
+
+            self._bar = Bar(TextColumn("[bold]{task.description}"), BarColumn(),
+                            TaskProgressColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+                            console=Console(file=sys.stderr))
+            self._bar.start()
+        if what not in self._tasks:
+            self._tasks[what] = self._bar.add_task(what, total=total or None)
+        self._bar.update(self._tasks[what], completed=done, total=total or None)
+
+    def close(self) -> None:
+        if self._bar is not None and self._bar.live.is_started:
+            self._bar.stop()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QMessageBox, QWidget
+from pathlib import Path
+
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 
 def show_error(parent: QWidget | None, title: str, text: str, details: str = "") -> None:
@@ -21,6 +23,12 @@ def ask(parent: QWidget | None, title: str, text: str, details: str = "") -> boo
     if details:
         box.setDetailedText(details)
     return box.exec() == QMessageBox.StandardButton.Yes
+
+
+def choose_video_output(parent: QWidget | None, title: str, suggested: Path) -> Path | None:
+    """Where to write a video (the file dialog asks before replacing one); None: canceled."""
+    name, _ = QFileDialog.getSaveFileName(parent, title, str(suggested), "MP4 video (*.mp4)")
+    return Path(name) if name else None
 
 
 MOVE_ASIDE = "Move it aside and start with an empty task list"

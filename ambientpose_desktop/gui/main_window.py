@@ -71,6 +71,7 @@ COLUMN_WIDTHS = {"File": 260, "Status": 100, "Progress": 170, "FPS": 60, "ETA": 
 class MainWindow(QMainWindow):
     resultsRequested = Signal(str)  # task id: open the viewer on it
     intakeFinished = Signal(int)  # tasks added by the last drop / Add…
+    repairFinished = Signal(object)  # RepairResult of the last Repair…, None if it failed
 
     def __init__(self, repo: TaskRepository, artefacts: ArtefactStore, runner: QtTaskRunner,
                  settings: AppSettings,
@@ -108,6 +109,7 @@ class MainWindow(QMainWindow):
         self._make_toolbar()
         self._connect()
         self.resultsRequested.connect(self.show_results)
+        self._repair_job = None  # the Repair… that runs, if any
         self.runner.set_paused(settings.queue_paused)
         self._sync_queue_action()
         self._refresh_counts()
@@ -183,6 +185,9 @@ class MainWindow(QMainWindow):
         self.remove_action = a("Re&move…", QKeySequence.StandardKey.Delete,
                                self.remove_selected, "Remove tasks and delete their results",
                                icons.SP_TrashIcon)
+        self.repair_action = a("Re&pair video…", "Ctrl+Shift+P", self.repair_selected,
+                               "Write a repaired copy of the selected task's video (damaged, "
+                               "cut off or slow to seek) and offer it as a new task")
         self.reveal_action = a("Show in &folder", "Ctrl+Shift+R", self.show_in_folder)
         self.copy_error_action = a("Copy &error", QKeySequence.StandardKey.Copy,
                                    self.copy_error)
@@ -203,7 +208,8 @@ class MainWindow(QMainWindow):
 
     def _fill_task_menu(self, menu: QMenu) -> None:
         add_actions(menu, (self.open_action, self.reveal_action, None, self.cancel_action,
-                           self.retry_action, self.copy_error_action, None, self.remove_action))
+                           self.retry_action, self.copy_error_action, self.repair_action, None,
+                           self.remove_action))
 
     def _make_toolbar(self) -> None:
         toolbar = QToolBar("Main")
@@ -253,6 +259,7 @@ class MainWindow(QMainWindow):
         self.remove_action.setEnabled(bool(tasks))
         self.reveal_action.setEnabled(any(t.output_dir for t in tasks))
         self.copy_error_action.setEnabled(any(t.error for t in tasks))
+        self.repair_action.setEnabled(len(tasks) == 1 and Path(tasks[0].input_path).is_file())
         self.details.show_task(tasks[0] if len(tasks) == 1 else None)
 
     def _row_changed(self, top_left: QModelIndex) -> None:
@@ -398,6 +405,61 @@ class MainWindow(QMainWindow):
         self._remove_worker = worker  # keep it alive until it reports
         worker.start()
 
+    def repair_selected(self) -> None:
+        """Repair the selected task's video into a copy chosen here, off the GUI thread; then
+        offer the copy as a new task with the same parameters."""
+        from ambientpose_desktop.gui.repair import RepairJob, suggested_output
+
+        tasks = self.selected_tasks()
+        if len(tasks) != 1 or not Path(tasks[0].input_path).is_file():
+            return
+        task = tasks[0]
+        source = Path(task.input_path)
+        output = dialogs.choose_video_output(self, "Save the repaired copy as",
+                                             suggested_output(source))
+        if output is None:
+            return
+        job = RepairJob(source, output, overwrite=output.exists(), parent=self)
+        job.finished.connect(lambda result: self._repaired(task, result))
+        job.failed.connect(lambda message: self._repair_failed(source, message))
+        self._repair_job = job  # kept alive until it reports
+        self.notify(f"Repairing {source.name}…")
+        job.start()
+
+    def _repaired(self, task: Task, result) -> None:
+        if not result.output:  # the check found nothing to repair
+            self.notify(f"{Path(result.source).name}: {'; '.join(result.notes)}")
+        else:
+            self.notify(result.summary())
+            notes = "\n".join(result.notes)
+            if dialogs.ask(self, "Repaired copy written",
+                           f"{result.summary()}\n\nAdd the repaired copy as a new task?",
+                           notes):
+                try:
+                    added = add_task(self.repo, self.runner, result.output, task.task_params)
+                except InputError as exc:
+                    dialogs.show_error(self, "Repair video", f"Cannot add the copy: {exc}")
+                else:
+                    self._select_when_listed(added.id)
+        self.repairFinished.emit(result)
+
+    def _select_when_listed(self, task_id: str) -> None:
+        """Select a task just added: its row arrives through the model's queued signal."""
+        if self.model.row_of(task_id) is not None:
+            self.select_task(task_id)
+            return
+
+        def inserted() -> None:
+            if self.model.row_of(task_id) is not None:
+                self.model.rowsInserted.disconnect(inserted)
+                self.select_task(task_id)
+
+        self.model.rowsInserted.connect(inserted)
+
+    def _repair_failed(self, source: Path, message: str) -> None:
+        dialogs.show_error(self, "Repair video", f"{source.name} was not repaired: {message}")
+        self.repairFinished.emit(None)
+
     def show_in_folder(self) -> None:
         for task in self.selected_tasks()[:1]:
             if task.output_dir:
@@ -483,6 +545,8 @@ class MainWindow(QMainWindow):
                 "the next time the app starts."):
             event.ignore()
             return
+        if self._repair_job is not None:
+            self._repair_job.cancel()  # its process stops and removes its partial copy
         self.runner.shutdown()
         self.server_menu.stop_serving()
         self.model.close()

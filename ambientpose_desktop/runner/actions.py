@@ -72,3 +72,15 @@ def remove_task(repo: TaskRepository, artefacts: ArtefactStore, runner: TaskRunn
     # Results written to a user-chosen folder live in <folder>/<task id>/: only that goes.
     if task.output_dir and Path(task.output_dir).name == task_id:
         shutil.rmtree(task.output_dir, ignore_errors=True)
+
+
+def repair_video(source: str | Path, output: str | Path, mode: str = "auto", *,
+                 progress=None, should_stop=None, overwrite: bool = False):
+    """Write a repaired copy of ``source`` at ``output`` (``pipeline.media_repair.repair``:
+    remux, short-GOP re-encode or salvage; the input is never touched) and return what was
+    done (``RepairResult``, lost frames named). `ambientpose repair` and the window's
+    Repair… call this; the window then offers the copy to ``add_task``."""
+    from ambientpose_desktop.pipeline.media_repair import repair
+
+    return repair(Path(source), Path(output), mode, progress=progress,
+                  should_stop=should_stop, overwrite=overwrite)
