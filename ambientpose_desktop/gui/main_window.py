@@ -318,9 +318,11 @@ class MainWindow(QMainWindow):
 
         self.statusBar().showMessage(f"Checking {len(paths)} dropped item(s)…")
         QGuiApplication.setOverrideCursor(Qt.CursorShape.BusyCursor)
-        worker = create_worker(classify, paths)
+        # errored given to create_worker: connected afterwards, superqt also re-raises the
+        # error into the event loop
+        worker = create_worker(classify, paths, _start_thread=False,
+                               _connect={"errored": self._intake_failed})
         worker.returned.connect(self._add_checked)
-        worker.errored.connect(self._intake_failed)
         worker.finished.connect(QGuiApplication.restoreOverrideCursor)
         self._intake_worker = worker  # keep it alive until it reports
         worker.start()
@@ -397,11 +399,12 @@ class MainWindow(QMainWindow):
                 remove_task(self.repo, self.artefacts, self.runner, task_id)
 
         self.statusBar().showMessage(f"Removing {len(ids)} task(s)…")
-        worker = create_worker(remove_all)
+        def failed(exc: Exception) -> None:
+            dialogs.show_error(self, "Remove tasks", f"Some tasks could not be removed: {exc}")
+
+        worker = create_worker(remove_all, _start_thread=False, _connect={"errored": failed})
         worker.returned.connect(lambda: self.statusBar().showMessage(
             f"Removed {len(ids)} task(s)", 5000))
-        worker.errored.connect(lambda exc: dialogs.show_error(
-            self, "Remove tasks", f"Some tasks could not be removed: {exc}"))
         self._remove_worker = worker  # keep it alive until it reports
         worker.start()
 

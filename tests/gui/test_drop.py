@@ -90,3 +90,20 @@ def test_same_file_twice_asks_first(make_window, qtbot, answered):
     answered.answer = True
     assert drop(window, qtbot, [video]) == 1
     assert window.repo.count() == 2
+
+
+def test_a_failed_check_of_dropped_paths_is_said_not_raised(make_window, qtbot, answered,
+                                                             monkeypatch):
+    """superqt re-raises a worker's error in the event loop unless ``errored`` is given to
+    ``create_worker`` itself; pytest-qt fails the test on such an exception."""
+    import ambientpose_desktop.gui.main_window as main_window
+
+    def broken(paths):
+        raise OSError("the disk went away")
+
+    monkeypatch.setattr(main_window, "classify", broken)
+    window = make_window(paused=True)
+    with qtbot.waitSignal(window.intakeFinished, timeout=WAIT_MS) as added:
+        window.add_paths([media_path("videos/mmpose_demo.mp4")])
+    assert added.args[0] == 0
+    assert "the disk went away" in answered.errors[0][1]
