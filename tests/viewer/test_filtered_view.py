@@ -105,7 +105,7 @@ def test_filter_dialog_previews_then_applies_as_the_cli(qtbot, task_copy, tmp_pa
                     and window.filtered.preview_first <= 10
                     and dialog.settings() == chosen and not dialog._timer.isActive())
     preview, first = window.filtered.preview, window.filtered.preview_first
-    assert "preview" in window.plots.positions.getPlotItem().titleLabel.text
+    assert "PREVIEW" in window.plots.positions.getPlotItem().titleLabel.text
     assert window.plots.filtered_curves
     assert not (task_copy / "pose_filtered.npz").exists()  # a preview writes nothing
     # Apply writes what `ambientpose filter` writes; the preview equals it on its frames
@@ -126,7 +126,7 @@ def test_filter_dialog_previews_then_applies_as_the_cli(qtbot, task_copy, tmp_pa
     assert window.filtered.current and window.state.options.filtered
     dialog.close()
     assert window.filtered.preview is None
-    assert "preview" not in window.plots.positions.getPlotItem().titleLabel.text
+    assert "PREVIEW" not in window.plots.positions.getPlotItem().titleLabel.text
 
 
 def test_preview_follows_edits_made_while_open(qtbot, task_copy):

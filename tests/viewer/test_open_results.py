@@ -113,3 +113,29 @@ def test_ambientpose_view_opens_a_detect_folder_in_its_own_process(processed_tas
     assert proc.returncode == 0, proc.stderr
     assert shot.stat().st_size > 10_000
     assert not (tmp_path / "home" / "data" / "ambientpose.sqlite3").exists()  # no database
+
+
+def test_file_open_results_in_the_viewer_opens_another(qtbot, processed_task, foreign,
+                                                       monkeypatch):
+    """Ctrl+O in a viewer: the file chosen opens in a viewer of its own; foreign JSON whose
+    video is not beside it asks for the video."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication, QFileDialog
+
+    from ambientpose_desktop.gui.viewer import ViewerWindow
+    from tests.viewer.driving import key
+
+    window = open_viewer(qtbot, processed_task)
+    (foreign / "clip.avi").rename(foreign.parent / "moved.avi")
+    answers = [str(foreign / "alphapose-results.json"), str(foreign.parent / "moved.avi")]
+    asked = []
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        lambda parent, title, *a, **k: (asked.append(title)
+                                                        or answers.pop(0), ""))
+    key(window, Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier)
+    assert asked == ["Open results", "Which video? (the video of alphapose-results.json)"]
+    opened = [w for w in QApplication.topLevelWidgets()
+              if isinstance(w, ViewerWindow) and w is not window and w.isVisible()]
+    assert len(opened) == 1 and opened[0].task.folder.parent == app_paths().opened
+    assert opened[0].task.video == (foreign.parent / "moved.avi").resolve()
+    opened[0].close()

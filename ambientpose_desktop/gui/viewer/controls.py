@@ -38,7 +38,8 @@ def _swatch(track: int) -> QIcon:
 
 class OverlayControls(QWidget):
     def __init__(self, state: ViewerState, table: EditedTable,
-                 filtered: FilteredLayer | None = None, parent=None) -> None:
+                 filtered: FilteredLayer | None = None, has_rejected: bool = False,
+                 parent=None) -> None:
         super().__init__(parent)
         self._state, self._table, self._filtered = state, table, filtered
         options = state.options
@@ -67,6 +68,7 @@ class OverlayControls(QWidget):
         self.rejected_box = QCheckBox("Rejected detections (R)", checked=options.rejected)
         self.rejected_box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.rejected_box.toggled.connect(lambda on: state.set_options(rejected=on))
+        self.rejected_box.setEnabled(has_rejected)  # results without a raw layer have none
         self.filter_label = QLabel(wordWrap=True)
         for widget in (self.filtered_box, self.filter_label, self.rejected_box):
             shown_layout.addWidget(widget)

@@ -134,6 +134,7 @@ class FilterDialog(QDialog):
         box.sigXRangeChanged.connect(lambda *_: self._changed())
         window.history.changed.connect(self._edited)
         self._show_used()
+        self.setMinimumWidth(420)
 
     def settings(self) -> FilterSettings:
         """The settings as entered; ``InputError`` says what is out of bounds."""

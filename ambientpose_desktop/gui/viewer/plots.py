@@ -35,7 +35,7 @@ from ambientpose_desktop.gui.viewer.state import OverlayOptions, ViewerState
 
 FILL_BATCH = 3  # identities whose curves are made per turn of the event loop at open
 _LINES_TITLE = "x (solid) and y (dashed) of the chosen keypoint"
-_POINTS_TITLE = "x (●) and y (▲) as detected, filtered x (solid) and y (dashed) over them"
+_POINTS_TITLE = "detected x ● y ▲, filtered x — y - -"
 
 
 def _span(frames: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -181,9 +181,9 @@ class PosePlots(QWidget):
             color = track_color(track)
             curve.setPen(None)
             curve.setSymbol("t" if curve.dashed else "o")
-            curve.setSymbolSize(4)
+            curve.setSymbolSize(5)
             curve.setSymbolPen(None)
-            curve.setSymbolBrush(pg.mkBrush(*color, 150))
+            curve.setSymbolBrush(pg.mkBrush(*color, 200))
         else:
             curve.setSymbol(None)
             curve.setPen(self._pen(track, curve.dashed))
@@ -207,9 +207,9 @@ class PosePlots(QWidget):
                     self._style(curve, key[1], points)
         title = _POINTS_TITLE if points else _LINES_TITLE
         if self._filtered is not None and self._filtered.preview is not None:
-            title += " — preview"
+            title += " · PREVIEW"
         elif points and self._filtered.stale:
-            title += " — filtered layer OUT OF DATE"
+            title += " · OUT OF DATE"
         self.positions.setTitle(title)
         if table is not None:
             self._filtered_lines(table, first)

@@ -88,7 +88,7 @@ def paint_poses(painter: QPainter, persons: list[Person], fmt: KeypointFormat,
     return counts
 
 
-_REJECTED = QColor(200, 200, 200, 110)  # faint: not an identity, only there to be promoted
+_REJECTED = QColor(210, 210, 210, 150)  # faint: not an identity, only there to be promoted
 
 
 def paint_rejected(painter: QPainter, persons: list[Person], fmt: KeypointFormat,

@@ -44,6 +44,7 @@ from ambientpose_desktop.gui.viewer.task_view import TaskView
 from ambientpose_desktop.gui.viewer.timeline import Timeline
 
 _LANES_SHOWN = 8  # lanes visible before the lane area scrolls (the splitter can show more)
+_OPENED: set[QMainWindow] = set()  # viewers without a parent, kept alive until they close
 
 
 class ViewerWindow(QMainWindow):
@@ -64,7 +65,8 @@ class ViewerWindow(QMainWindow):
         self.timeline = Timeline(self.state, source.timestamps, source.fps)
         self.lanes = TrackLanes(self.state, table)
         self.plots = PosePlots(self.state, table, self.task.fmt, synchronous, self.filtered)
-        self.controls = OverlayControls(self.state, table, self.filtered)
+        self.controls = OverlayControls(self.state, table, self.filtered,
+                                        self.rejected.exists)
         self.history_view = QUndoView(self.history.stack)
         self.history_view.setEmptyLabel("Results as tracked")
         self.context = actions.ViewerContext(
@@ -348,6 +350,9 @@ def show_viewer(task_dir: Path, parent=None) -> ViewerWindow | None:
         QMessageBox.warning(parent, "Cannot open the results", str(exc))
         return None
     window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    if parent is None:  # nothing else holds it: it would be collected and vanish
+        _OPENED.add(window)
+        window.destroyed.connect(lambda *_: _OPENED.discard(window))
     window.show()
     # asked for by the user, so it takes the keyboard at once (without a window manager,
     # under Xvfb, nothing else would activate it and its shortcuts would wait for a click)
