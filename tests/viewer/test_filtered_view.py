@@ -142,3 +142,24 @@ def test_preview_follows_edits_made_while_open(qtbot, task_copy):
     expected = filter_table(window.history.table.to_table(), dialog.settings(),
                             window.task.summary.frame_times(table.num_frames), frames=frames)
     assert np.array_equal(window.filtered.preview.idx, expected.table.idx)
+
+
+def test_preview_keeps_to_a_few_thousand_frames_around_the_current_one(qtbot, task_copy,
+                                                                       monkeypatch):
+    """On an hour the plots show 108,000 frames: the preview filters a window of them around
+    the current frame, so it stays live (here the cap is made small to see it)."""
+    from ambientpose_desktop.gui.viewer import filter_dialog
+
+    monkeypatch.setattr(filter_dialog, "PREVIEW_MAX_FRAMES", 20)
+    window = open_viewer(qtbot, task_copy)
+    window.state.seek(45)
+    dialog = window.open_filter()
+    qtbot.waitUntil(lambda: window.filtered.preview is not None)
+    frames = dialog.preview_frames()
+    assert len(frames) == 20 and 45 in frames
+    assert window.filtered.preview_first == frames.start
+    whole = filter_table(window.history.table.to_table(), dialog.settings(),
+                         window.task.summary.frame_times(window.history.table.num_frames))
+    part = whole.table.frames_between(frames.start, frames.stop)
+    assert np.array_equal(part.idx, window.filtered.preview.idx)
+    assert np.allclose(part.keypoints, window.filtered.preview.keypoints, atol=1e-4)

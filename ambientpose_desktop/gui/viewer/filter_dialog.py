@@ -5,6 +5,9 @@ Apply, which writes the filtered layer with ``pipeline.filters.filter_task``, th
 
 The preview filters the edited results the viewer holds (``filter_table`` with a frame range:
 the result there equals the whole run's), so it follows edits made while the dialog is open.
+Only the frames it needs are read (the range and the filter's context around it), and at most
+``PREVIEW_MAX_FRAMES`` around the current frame when the plots show more: it stays live on an
+hour of results.
 Apply runs on a thread; the window stays responsive and reads the new layer when it is done.
 """
 
@@ -26,6 +29,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from ambientpose_desktop.core.edited_table import REMOVED
 from ambientpose_desktop.core.errors import AmbientPoseError
 from ambientpose_desktop.core.filter_settings import (
     BOUNDS,
@@ -38,6 +42,7 @@ if TYPE_CHECKING:
     from ambientpose_desktop.gui.viewer.window import ViewerWindow
 
 PREVIEW_DELAY_MS = 150  # settings typed in quick succession make one preview
+PREVIEW_MAX_FRAMES = 3000  # of the frames plotted, around the current frame
 _USED_BY = {"window": ("savgol", "median"), "polyorder": ("savgol",),
             "min_cutoff": ("one-euro",), "beta": ("one-euro",)}  # the rest: every method
 _LABELS = {"window": "Window (frames)", "polyorder": "Polynomial order",
@@ -81,7 +86,7 @@ class FilterDialog(QDialog):
         self.setWindowTitle("Filter results")
         self.window_ = window
         self.job: FilterJob | None = None
-        self._source = None  # (edited table, its PoseTable): made again after an edit
+        self._times: list[float] | None = None  # of every frame, once
         record = window.filtered.record
         start = record.settings if record is not None else FilterSettings()
         self.method_box = QComboBox()
@@ -155,15 +160,20 @@ class FilterDialog(QDialog):
             self._timer.start()
 
     def _edited(self, _change) -> None:
-        self._source = None
         self._changed()
 
     def preview_frames(self) -> range:
-        """The frames the plots show (the preview's range), within the results."""
+        """The frames the plots show, within the results; at most ``PREVIEW_MAX_FRAMES`` of
+        them, around the current frame."""
         low, high = self.window_.plots.positions.getViewBox().viewRange()[0]
         count = self.window_.history.table.num_frames
         first = max(0, min(int(low), count - 1))
-        return range(first, max(first + 1, min(int(high) + 2, count)))
+        stop = max(first + 1, min(int(high) + 2, count))
+        if stop - first > PREVIEW_MAX_FRAMES:
+            centre = min(max(self.window_.state.frame, first), stop - 1)
+            first = max(first, min(centre - PREVIEW_MAX_FRAMES // 2, stop - PREVIEW_MAX_FRAMES))
+            stop = first + PREVIEW_MAX_FRAMES
+        return range(first, stop)
 
     def preview(self) -> None:
         """Filter the frames the plots show and draw the result there, as a preview."""
@@ -175,16 +185,21 @@ class FilterDialog(QDialog):
             self.status.setText(str(exc))
             return
         table = self.window_.history.table
-        if self._source is None or self._source[0] is not table:
-            self._source = (table, table.to_table())
-        source = self._source[1]
-        if not source.num_frames:
+        if not table.num_frames:
             self.status.setText("There are no results to filter.")
             return
         frames = self.preview_frames()
-        times = self.window_.task.summary.frame_times(source.num_frames)
-        result = filter_table(source, settings, times, frames=frames)
-        self.window_.filtered.set_preview(result.table, result.first_frame)
+        # the frames the result depends on, as filter_table would take them from the whole
+        lo = max(0, frames.start - settings.context_frames)
+        hi = min(table.num_frames, frames.stop + settings.context_frames)
+        part = table.table.frames_between(lo, hi)
+        part = part.select(part.idx != REMOVED)  # the edited layer: deleted rows left out
+        if self._times is None or len(self._times) != table.num_frames:
+            self._times = self.window_.task.summary.frame_times(table.num_frames)
+        times = self._times[lo:hi]
+        result = filter_table(part, settings, times,
+                              frames=range(frames.start - lo, frames.stop - lo))
+        self.window_.filtered.set_preview(result.table, lo + result.first_frame)
         self.status.setText(f"Preview on frames {frames.start}–{frames.stop - 1}: "
                             f"{int(result.filled.any(axis=1).sum())} poses with filled points")
 

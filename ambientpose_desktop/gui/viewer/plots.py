@@ -184,6 +184,8 @@ class PosePlots(QWidget):
             curve.setSymbolSize(5)
             curve.setSymbolPen(None)
             curve.setSymbolBrush(pg.mkBrush(*color, 200))
+            # as the lines: painted from a cache while unchanged (the marker moves, a preview)
+            curve.scatter.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         else:
             curve.setSymbol(None)
             curve.setPen(self._pen(track, curve.dashed))
@@ -196,9 +198,6 @@ class PosePlots(QWidget):
         """Draw the filtered layer (or the Filter dialog's preview) as lines over the edited
         results, which become points; without one, the edited results are lines again."""
         table, first = (None, 0) if self._filtered is None else self._filtered.shown_in_plots()
-        for curve in self.filtered_curves.values():
-            self.positions.removeItem(curve)
-        self.filtered_curves.clear()
         points = table is not None
         if points != self._points:
             self._points = points
@@ -211,24 +210,39 @@ class PosePlots(QWidget):
         elif points and self._filtered.stale:
             title += " · OUT OF DATE"
         self.positions.setTitle(title)
-        if table is not None:
-            self._filtered_lines(table, first)
+        drawn = self._filtered_lines(table, first) if table is not None else set()
+        for key in set(self.filtered_curves) - drawn:
+            self.positions.removeItem(self.filtered_curves.pop(key))
         self._apply_hidden(self._state.options)
 
-    def _filtered_lines(self, table: PoseTable, first: int) -> None:
+    def _filtered_lines(self, table: PoseTable, first: int) -> set[tuple[int, bool]]:
+        """The filtered x and y lines of each identity of ``table`` (frame 0 is ``first``):
+        curves that stay get new data. They are left out of the plot's range (the points
+        under them set it), so a preview does not make every curve be drawn again."""
         keypoint = max(self.keypoint_box.currentIndex(), 0)
         frame_of = table.frame_of_row() + first
         order = np.argsort(table.idx, kind="stable")  # each identity's rows in frame order
         ids, starts = np.unique(table.idx[order], return_index=True)
+        drawn = set()
         for identity, rows in zip(ids.tolist(), np.split(order, starts[1:]), strict=True):
             if identity < 0:
                 continue
             points = table.keypoints[rows, keypoint]
             for dashed, values in ((False, points[:, 0]), (True, points[:, 1])):
-                curve = self.positions.plot(*_span(frame_of[rows], values),
-                                            pen=self._pen(identity, dashed), connect="finite")
-                curve.track = identity
-                self.filtered_curves[(identity, dashed)] = curve
+                key = (identity, dashed)
+                data = _span(frame_of[rows], values)
+                curve = self.filtered_curves.get(key)
+                if curve is None:
+                    curve = pg.PlotDataItem(*data, pen=self._pen(identity, dashed),
+                                            connect="finite")
+                    curve.curve.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+                    curve.track = identity
+                    self.positions.addItem(curve, ignoreBounds=True)
+                    self.filtered_curves[key] = curve
+                else:
+                    curve.setData(*data)
+                drawn.add(key)
+        return drawn
 
     def _apply_hidden(self, options: OverlayOptions) -> None:
         for curves in (*self.curves.values(), self.filtered_curves.values()):
