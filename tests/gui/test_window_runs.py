@@ -184,3 +184,21 @@ def test_filter_from_the_task_context_menu(make_window, qtbot):
     assert (window.artefacts.task_dir(task.id) / "pose_filtered.npz").is_file()
     assert viewer.filtered.current
     viewer.close()
+
+
+def test_file_open_results_opens_a_detect_folder_without_a_task(make_window, qtbot,
+                                                                processed_task, monkeypatch):
+    """File → Open results… in the main window: a results folder no task knows, in the
+    viewer; the task list stays as it was."""
+    from PySide6.QtWidgets import QFileDialog
+
+    window = make_window(paused=True)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        lambda *a, **k: (str(processed_task / "summary.json"), ""))
+    file_menu = window.menuBar().actions()[0].menu()
+    assert window.open_any_action in file_menu.actions()
+    window.open_any_action.trigger()
+    viewer = next(w for w in window.findChildren(QWidget) if type(w).__name__ == "ViewerWindow")
+    qtbot.waitUntil(viewer.isVisible)
+    assert viewer.task.folder == processed_task and window.repo.list() == []
+    viewer.close()
