@@ -139,3 +139,9 @@ def test_file_open_results_in_the_viewer_opens_another(qtbot, processed_task, fo
     assert len(opened) == 1 and opened[0].task.folder.parent == app_paths().opened
     assert opened[0].task.video == (foreign.parent / "moved.avi").resolve()
     opened[0].close()
+
+
+def test_a_name_that_is_no_path_is_looked_up_as_a_task_id(capsys):
+    assert cli(["view", "0123456789abcdef"]) == 2
+    err = capsys.readouterr().err
+    assert err == "error: no task or task folder called '0123456789abcdef'\n"
