@@ -163,3 +163,18 @@ def test_preview_keeps_to_a_few_thousand_frames_around_the_current_one(qtbot, ta
     part = whole.table.frames_between(frames.start, frames.stop)
     assert np.array_equal(part.idx, window.filtered.preview.idx)
     assert np.allclose(part.keypoints, window.filtered.preview.keypoints, atol=1e-4)
+
+
+def test_filtered_lines_come_after_the_curves_at_open(qtbot, task_copy):
+    """Opened as the main window opens it (the plots fill in after the first frame), the
+    filtered lines are drawn once the curves under them are."""
+    from ambientpose_desktop.gui.viewer import ViewerWindow
+
+    filter_task(task_copy, FilterSettings())
+    window = ViewerWindow(task_copy)
+    qtbot.addWidget(window)
+    window.show()
+    assert not window.plots.filtered_curves
+    qtbot.waitUntil(lambda: window.plots.filled and bool(window.plots.filtered_curves))
+    filtered = PoseTable.load(task_copy / "pose_filtered.npz")
+    assert {k[0] for k in window.plots.filtered_curves} == set(np.unique(filtered.idx)) - {-1}

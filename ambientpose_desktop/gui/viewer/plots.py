@@ -85,7 +85,8 @@ class PosePlots(QWidget):
             self.refresh()
         if filtered is not None:
             filtered.changed.connect(self.draw_filtered)
-            self.draw_filtered()
+            # the filtered lines come with the curves: after them when those fill in later
+            self.draw_filtered(lines=synchronous)
         state.frameChanged.connect(self._mark)
         state.optionsChanged.connect(self._apply_hidden)
 
@@ -125,8 +126,11 @@ class PosePlots(QWidget):
         self._fill(self._table, self._table.identities())
 
     def _fill(self, table: EditedTable, identities: list[int]) -> None:
-        if table is not self._table or not identities:
+        if table is not self._table:
             return  # the results were read again meanwhile: set_table drew them all
+        if not identities:
+            self.draw_filtered()
+            return
         self.refresh(identities[:FILL_BATCH])
         # With self as context, the call is dropped if the plots are deleted before it runs.
         QTimer.singleShot(0, self, lambda: self._fill(table, identities[FILL_BATCH:]))
@@ -194,9 +198,10 @@ class PosePlots(QWidget):
         self.refresh(positions=True)
         self.draw_filtered()
 
-    def draw_filtered(self) -> None:
+    def draw_filtered(self, lines: bool = True) -> None:
         """Draw the filtered layer (or the Filter dialog's preview) as lines over the edited
-        results, which become points; without one, the edited results are lines again."""
+        results, which become points; without one, the edited results are lines again.
+        Without ``lines`` only the style and title are set (at open, before the curves)."""
         table, first = (None, 0) if self._filtered is None else self._filtered.shown_in_plots()
         points = table is not None
         if points != self._points:
@@ -210,6 +215,8 @@ class PosePlots(QWidget):
         elif points and self._filtered.stale:
             title += " · OUT OF DATE"
         self.positions.setTitle(title)
+        if not lines:
+            return
         drawn = self._filtered_lines(table, first) if table is not None else set()
         for key in set(self.filtered_curves) - drawn:
             self.positions.removeItem(self.filtered_curves.pop(key))
