@@ -16,7 +16,7 @@ from ambientpose_desktop.core.errors import AmbientPoseError
 
 # Modules of this package that each define ``add_parser(subparsers)``; order = --help order.
 SUBCOMMANDS = ("gui", "detect", "check", "repair", "run", "tasks", "tracks", "serve", "token",
-               "check_alphapose", "filter", "export", "about")
+               "check_alphapose", "filter", "export", "view", "about")
 
 
 def missing_extra(exc: ImportError, what: str, extra: str) -> int:

@@ -180,6 +180,11 @@ class EditedTable:
     def is_candidate(self, frame: int, raw_index: int) -> bool:
         return (frame, raw_index) in self._candidates
 
+    def is_promoted(self, frame: int, raw_index: int) -> bool:
+        """The raw layer's detection ``raw_index`` of ``frame`` is an identity's now."""
+        row = self._candidates.get((frame, raw_index))
+        return row is not None and self.table.idx[row] != REMOVED
+
     def to_table(self) -> PoseTable:
         """The live rows as a plain ``PoseTable`` (its own arrays), as exports need."""
         t = self.table

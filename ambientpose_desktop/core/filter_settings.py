@@ -1,6 +1,6 @@
 """What a filter run is asked to do, with the bounds of every number, checked in one place.
 
-``ambientpose filter``'s flags, the (future) Filter dialog's fields and the record kept inside
+``ambientpose filter``'s flags, the viewer's Filter dialog's fields and the record kept inside
 ``pose_filtered.npz`` all come from ``FilterSettings``; ``pipeline/filters.py`` does the work.
 """
 

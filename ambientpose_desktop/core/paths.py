@@ -31,6 +31,11 @@ class AppPaths:
     def uploads(self) -> Path:
         return self.data / "uploads"
 
+    @property
+    def opened(self) -> Path:
+        """Folders of results made elsewhere that the viewer opened (``pipeline.open_results``)."""
+        return self.data / "opened"
+
     def ensure(self) -> AppPaths:
         for folder in (self.data, self.config, self.logs, self.tasks, self.uploads):
             folder.mkdir(parents=True, exist_ok=True)

@@ -67,14 +67,9 @@ def open_window_store(recover_db: bool = False,
     return (*open_store(), message)
 
 
-def main(make_server: ServerFactory | None = None, recover_db: bool = False) -> int:
-    """Run the window until it closes; returns the exit code. Without ``make_server`` the
-    Server menu says how to install the server; ``recover_db`` moves a damaged database
-    aside without asking."""
-    from ambientpose_desktop.core.logs import setup_logging
-    from ambientpose_desktop.gui.main_window import APP_TITLE, MainWindow
+def _application() -> QApplication:
+    from ambientpose_desktop.gui.main_window import APP_TITLE
     from ambientpose_desktop.gui.resources import app_icon
-    from ambientpose_desktop.runner.qt_runner import QtTaskRunner
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName(APP_TITLE)
@@ -82,6 +77,41 @@ def main(make_server: ServerFactory | None = None, recover_db: bool = False) -> 
     app.setOrganizationName(APP_TITLE)
     app.setWindowIcon(app_icon())
     app.setStyle("Fusion")
+    return app
+
+
+def view(folder) -> int:
+    """``ambientpose view``: the viewer alone on a results folder, no database opened. A
+    folder it cannot show raises the viewer's ``InputError`` (one line, exit 2)."""
+    from ambientpose_desktop.core.logs import setup_logging
+    from ambientpose_desktop.gui.viewer import ViewerWindow
+
+    app = _application()
+    setup_logging("gui")
+    window = ViewerWindow(folder)
+    window.show()
+    window.raise_()
+    window.activateWindow()
+    screenshot = os.environ.get("AMBIENTPOSE_SCREENSHOT")
+    if screenshot:
+        def save() -> None:
+            window.grab().save(screenshot)
+            window.close()
+            app.quit()
+
+        QTimer.singleShot(int(os.environ.get("AMBIENTPOSE_SCREENSHOT_DELAY_MS", "0")), save)
+    return app.exec()
+
+
+def main(make_server: ServerFactory | None = None, recover_db: bool = False) -> int:
+    """Run the window until it closes; returns the exit code. Without ``make_server`` the
+    Server menu says how to install the server; ``recover_db`` moves a damaged database
+    aside without asking."""
+    from ambientpose_desktop.core.logs import setup_logging
+    from ambientpose_desktop.gui.main_window import MainWindow
+    from ambientpose_desktop.runner.qt_runner import QtTaskRunner
+
+    app = _application()
     setup_logging("gui")
     repo, artefacts, notice = open_window_store(recover_db)
     try:

@@ -178,6 +178,11 @@ class MainWindow(QMainWindow):
         self.quit_action = a("&Quit", QKeySequence.StandardKey.Quit, self.close)
         self.open_action = a("&Open results", "Return", self.open_results,
                              "Open the selected task's results in the viewer")
+        self.filter_action = a("&Filter…", "Ctrl+Shift+F", self.filter_selected,
+                               "Smooth and gap-fill the selected task's results")
+        self.open_any_action = a("Open &results…", "Ctrl+Shift+V", self.choose_results,
+                                 "Open a results folder or pose file in the viewer, "
+                                 "with or without a task")
         self.cancel_action = a("&Cancel", "Ctrl+K", self.cancel_selected,
                                "Stop the selected tasks", icons.SP_BrowserStop)
         self.retry_action = a("&Retry", "Ctrl+R", self.retry_selected,
@@ -196,8 +201,9 @@ class MainWindow(QMainWindow):
     def _make_menus(self, server: RemoteServer | Callable[[], RemoteServer] | None) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
-        add_actions(file_menu, (self.add_videos_action, self.add_folder_action, None,
-                                self.settings_action, None, self.quit_action))
+        add_actions(file_menu, (self.add_videos_action, self.add_folder_action,
+                                self.open_any_action, None, self.settings_action, None,
+                                self.quit_action))
         queue_menu = bar.addMenu("&Queue")
         queue_menu.addAction(self.queue_action)
         self.task_menu = bar.addMenu("&Task")
@@ -207,9 +213,9 @@ class MainWindow(QMainWindow):
         bar.addMenu("&Help").addAction(self.about_action)
 
     def _fill_task_menu(self, menu: QMenu) -> None:
-        add_actions(menu, (self.open_action, self.reveal_action, None, self.cancel_action,
-                           self.retry_action, self.copy_error_action, self.repair_action, None,
-                           self.remove_action))
+        add_actions(menu, (self.open_action, self.filter_action, self.reveal_action, None,
+                           self.cancel_action, self.retry_action, self.copy_error_action,
+                           self.repair_action, None, self.remove_action))
 
     def _make_toolbar(self) -> None:
         toolbar = QToolBar("Main")
@@ -254,6 +260,7 @@ class MainWindow(QMainWindow):
         tasks = self.selected_tasks()
         statuses = {t.status for t in tasks}
         self.open_action.setEnabled(TaskStatus.SUCCESS in statuses)
+        self.filter_action.setEnabled(TaskStatus.SUCCESS in statuses)
         self.cancel_action.setEnabled(bool(statuses & {TaskStatus.PENDING, TaskStatus.RUNNING}))
         self.retry_action.setEnabled(any(s.is_final for s in statuses))
         self.remove_action.setEnabled(bool(tasks))
@@ -373,6 +380,25 @@ class MainWindow(QMainWindow):
         if task is None:
             return None
         return show_viewer(self.artefacts.results_dir(task), self)
+
+    def filter_selected(self) -> QWidget | None:
+        """The selected finished task in the viewer, with its Filter dialog open (the
+        preview needs the viewer's plots)."""
+        done = [t for t in self.selected_tasks() if t.status == TaskStatus.SUCCESS]
+        viewer = self.show_results(done[0].id) if done else None
+        if viewer is not None:
+            viewer.open_filter()
+        return viewer
+
+    def choose_results(self) -> None:
+        """File → Open results…: any results folder or pose file, task or not."""
+        from ambientpose_desktop.gui.viewer.window import open_results
+
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open results", "",
+            "Results (summary.json pose.json pose.npz *.json);;All files (*)")
+        if path:
+            open_results(Path(path), self, ask_video=lambda what: _ask_video(self, what))
 
     def cancel_selected(self) -> None:
         for task in self.selected_tasks():
@@ -554,3 +580,8 @@ class MainWindow(QMainWindow):
         self.server_menu.stop_serving()
         self.model.close()
         event.accept()
+
+
+def _ask_video(parent: QWidget, what: str) -> Path | None:
+    path, _ = QFileDialog.getOpenFileName(parent, f"Which video? ({what})")
+    return Path(path) if path else None

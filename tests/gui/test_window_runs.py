@@ -159,5 +159,47 @@ def test_context_menu_offers_the_task_actions(make_window, qtbot):
     window.select_task(task.id)
     menu = window.task_context_menu()
     shown = {a.text().replace("&", ""): a.isEnabled() for a in menu.actions() if a.text()}
-    assert shown == {"Open results": False, "Show in folder": False, "Cancel": True,
-                     "Retry": False, "Copy error": False, "Remove…": True}
+    assert shown == {"Open results": False, "Filter…": False, "Show in folder": False,
+                     "Cancel": True,
+                     "Retry": False, "Copy error": False, "Repair video…": True,
+                     "Remove…": True}
+
+
+def test_filter_from_the_task_context_menu(make_window, qtbot):
+    """Filter… on a finished task opens its viewer with the Filter dialog (the preview needs
+    the plots); Apply there writes the task's filtered layer."""
+    window = make_window()
+    with qtbot.waitSignal(window.runner.taskFinished, timeout=WAIT_MS):
+        task = _add(window)
+    row = window.model.row_of(task.id)
+    qtbot.waitUntil(lambda: window.model.task_at(row).status == TaskStatus.SUCCESS)
+    window.select_task(task.id)
+    action = next(a for a in window.task_context_menu().actions() if a.text() == "&Filter…")
+    assert action.isEnabled()
+    action.trigger()
+    viewer = next(w for w in window.findChildren(QWidget) if type(w).__name__ == "ViewerWindow")
+    dialog = viewer.filter_dialog
+    qtbot.waitUntil(lambda: dialog.isVisible() and viewer.filtered.preview is not None)
+    dialog.apply_button.click()
+    qtbot.waitUntil(lambda: dialog.job is None, timeout=WAIT_MS)
+    assert (window.artefacts.task_dir(task.id) / "pose_filtered.npz").is_file()
+    assert viewer.filtered.current
+    viewer.close()
+
+
+def test_file_open_results_opens_a_detect_folder_without_a_task(make_window, qtbot,
+                                                                processed_task, monkeypatch):
+    """File → Open results… in the main window: a results folder no task knows, in the
+    viewer; the task list stays as it was."""
+    from PySide6.QtWidgets import QFileDialog
+
+    window = make_window(paused=True)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        lambda *a, **k: (str(processed_task / "summary.json"), ""))
+    file_menu = window.menuBar().actions()[0].menu()
+    assert window.open_any_action in file_menu.actions()
+    window.open_any_action.trigger()
+    viewer = next(w for w in window.findChildren(QWidget) if type(w).__name__ == "ViewerWindow")
+    qtbot.waitUntil(viewer.isVisible)
+    assert viewer.task.folder == processed_task and window.repo.list() == []
+    viewer.close()

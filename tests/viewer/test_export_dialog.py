@@ -77,3 +77,34 @@ def test_the_edited_results_by_default_or_the_linked_ones(qtbot, task_copy, tmp_
     assert linked == json.loads((task_copy / "pose.json").read_text())
     edited = json.loads((tmp_path / "edited.json").read_text())
     assert edited == [e for e in linked if e["idx"] != deleted] != linked
+
+
+def test_the_layer_offered_first_is_the_default_and_a_stale_filtered_one_is_off(
+        qtbot, task_copy, tmp_path):
+    import json
+
+    from ambientpose_desktop.core import edits
+    from ambientpose_desktop.core.filter_settings import FilterSettings
+    from ambientpose_desktop.core.layers import default_layer, open_edits
+    from ambientpose_desktop.pipeline.export import export_task
+    from ambientpose_desktop.pipeline.filters import filter_task
+
+    filter_task(task_copy, FilterSettings())
+    dialog = _dialog(qtbot, task_copy, "alphapose", tmp_path / "filtered.json")
+    layers = [dialog.layer_box.itemData(i) for i in range(dialog.layer_box.count())]
+    assert layers == ["filtered", "linked", "raw"]
+    assert dialog.layer_box.currentData() == default_layer(task_copy) == "filtered"
+    with qtbot.waitSignal(dialog.ended, timeout=30000):
+        dialog.start()
+    cli_out = export_task(task_copy, "alphapose", tmp_path / "cli.json")  # no --layer
+    assert json.loads((tmp_path / "filtered.json").read_text()) == json.loads(
+        cli_out.read_text())
+    # an edit after filtering: the filtered layer is listed, off, and edited is the default
+    session = open_edits(task_copy, Summary.read(task_copy / "summary.json"))
+    session.apply(edits.DeleteIdentity(session.table.identities()[0]))
+    dialog = _dialog(qtbot, task_copy, "alphapose", tmp_path / "after.json")
+    box = dialog.layer_box
+    assert [box.itemData(i) for i in range(box.count())] == ["filtered", "edited", "linked",
+                                                            "raw"]
+    assert not box.model().item(0).isEnabled() and "OUT OF DATE" in box.itemText(0)
+    assert box.currentData() == "edited" == default_layer(task_copy)

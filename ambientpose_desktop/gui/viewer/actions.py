@@ -18,6 +18,7 @@ import numpy as np
 from ambientpose_desktop.core import edits, where_to_look
 from ambientpose_desktop.core.edited_table import EditedTable
 from ambientpose_desktop.gui.viewer.edit_history import EditHistory
+from ambientpose_desktop.gui.viewer.filtered import FilteredLayer
 from ambientpose_desktop.gui.viewer.state import ViewerState
 
 
@@ -38,6 +39,8 @@ class ViewerContext:
     say: Callable[[str], None]  # one line in the status bar
     hovered: Callable[[], tuple[int, int] | None]  # (identity, keypoint) under the pointer
     fps: float
+    filtered: FilteredLayer | None = None
+    has_rejected: bool = False  # the task has a raw layer (rejected detections to promote)
     _found: dict = field(default_factory=dict)
 
     @property
@@ -165,6 +168,19 @@ def move_keypoint(ctx: ViewerContext, identity: int, keypoint: int, x: float, y:
     ctx.history.edit(edits.MoveKeypoint(ctx.state.frame, identity, keypoint, x, y))
 
 
+def promote(ctx: ViewerContext) -> None:
+    """The rejected detection picked on the video becomes a new identity (undoable)."""
+    picked = ctx.state.picked_rejected
+    if picked is None:
+        ctx.say("Show rejected detections (R) and click one first")
+        return
+    op = ctx.history.session.promote_op(ctx.state.frame, picked)
+    if ctx.history.edit(op):
+        ctx.state.pick_rejected(None)
+        ctx.state.select(op.identity)
+        ctx.say(f"Promoted to #{op.identity}")
+
+
 def undo(ctx: ViewerContext) -> None:
     if ctx.history.stack.canUndo():
         ctx.history.stack.undo()
@@ -188,6 +204,37 @@ def revert_all(ctx: ViewerContext) -> None:
                        f"Take back all {count} edits? The results go back to what tracking "
                        f"gave; the edit file keeps them as history, and Undo brings them back."):
         ctx.history.revert_all()
+
+
+# -- which results are shown -------------------------------------------------------------
+
+
+def toggle_filtered(ctx: ViewerContext) -> None:
+    """The overlay shows the filtered results, or the edited ones again."""
+    layer = ctx.filtered
+    if layer is None or not layer.exists:
+        ctx.state.set_options(filtered=False)
+        ctx.say("This task has no filtered results yet: Results → Filter… makes them")
+        return
+    show = not ctx.state.options.filtered
+    ctx.state.set_options(filtered=show)
+    if show and layer.stale:
+        ctx.say("The filtered results are OUT OF DATE: edits were made after filtering "
+                "(Results → Filter… again)")
+    else:
+        ctx.say("Showing the filtered results" if show else "Showing the edited results")
+
+
+def toggle_rejected(ctx: ViewerContext) -> None:
+    """Draw the detections re-linking rejected, faintly, so one can be promoted."""
+    if not ctx.has_rejected:
+        ctx.state.set_options(rejected=False)
+        ctx.say("These results have no raw layer: no rejected detections to show")
+        return
+    show = not ctx.state.options.rejected
+    ctx.state.set_options(rejected=show)
+    if not show:
+        ctx.state.pick_rejected(None)
 
 
 # -- where to look -------------------------------------------------------------------------
@@ -238,7 +285,13 @@ EDIT_ACTIONS = (
     ViewerAction("delete-frames", "Delete in &frames…", "Ctrl+Del", delete_frames, True),
     ViewerAction("delete-identity", "Delete &identity", "Shift+Del", delete_identity, True),
     ViewerAction("hide-keypoint", "Mark keypoint &not visible", "H", hide_keypoint),
+    ViewerAction("promote", "&Promote to identity", "P", promote),
     ViewerAction("revert", "Re&vert all edits…", None, revert_all),
+)
+
+VIEW_ACTIONS = (
+    ViewerAction("toggle-filtered", "Show &filtered results", "F", toggle_filtered),
+    ViewerAction("toggle-rejected", "Show &rejected detections", "R", toggle_rejected),
 )
 
 _LOOK_KEYS = {"people": ("PgDown", "PgUp"), "bounds": ("B", "Shift+B"),

@@ -2,7 +2,9 @@
 
 Hovering names a keypoint; clicking a skeleton or box selects that person (Shift+click marks
 the other one of a merge or swap); dragging a keypoint moves it; a right-click asks for the
-context menu. The canvas only reports these: the window turns them into selections and edits.
+context menu. With rejected detections shown (drawn faintly), a click on one picks it for
+"Promote to identity". The canvas only reports these: the window turns them into selections
+and edits.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from ambientpose_desktop.gui.viewer.pose_painter import (
     DrawCounts,
     keypoint_at,
     paint_poses,
+    paint_rejected,
     person_at,
 )
 from ambientpose_desktop.gui.viewer.state import OverlayOptions, Selection
@@ -37,6 +40,7 @@ class FrameCanvas(QWidget):
     personClicked = Signal(object, bool)  # identity (None: nobody there), Shift held
     keypointDragged = Signal(int, int, float, float)  # identity, keypoint, image x, y
     menuRequested = Signal(QPoint, object, object)  # global position, identity, keypoint
+    rejectedClicked = Signal(int)  # raw index (in this frame) of a rejected detection
 
     def __init__(self, fmt: KeypointFormat, image_size: tuple[int, int], parent=None) -> None:
         super().__init__(parent)
@@ -48,7 +52,10 @@ class FrameCanvas(QWidget):
         self.persons: list[Person] = []
         self.options = OverlayOptions()
         self.selection = Selection()
+        self.rejected: list[tuple[int, Person]] = []  # (raw index, pose), drawn faintly
+        self.picked_rejected: int | None = None  # raw index picked for promotion
         self.last_counts = DrawCounts()
+        self.last_rejected = 0  # rejected detections drawn by the last paint
         self._press: tuple[QPointF, Person, int] | None = None  # a press on a keypoint
         self._dragging = False
         self.setMouseTracking(True)
@@ -65,6 +72,11 @@ class FrameCanvas(QWidget):
         """New poses for the frame shown (after an edit); a drag under way is dropped."""
         self.persons = persons
         self._press, self._dragging = None, False
+        self.update()
+
+    def set_rejected(self, rejected: list[tuple[int, Person]], picked: int | None) -> None:
+        """The rejected detections of the frame shown (none while they are hidden)."""
+        self.rejected, self.picked_rejected = rejected, picked
         self.update()
 
     def set_options(self, options: OverlayOptions) -> None:
@@ -101,6 +113,10 @@ class FrameCanvas(QWidget):
         painter.drawImage(rect, self.image)
         painter.translate(rect.topLeft())
         painter.scale(scale, scale)
+        picked = next((i for i, (raw, _) in enumerate(self.rejected)
+                       if raw == self.picked_rejected), None)
+        self.last_rejected = paint_rejected(painter, [p for _, p in self.rejected], self.fmt,
+                                            self.options, scale, picked)
         self.last_counts = paint_poses(painter, self.persons, self.fmt, self.options, scale,
                                        self.selection)
         painter.resetTransform()
@@ -122,6 +138,15 @@ class FrameCanvas(QWidget):
         return person_at(self.persons, self.fmt, self.options, point.x(), point.y(),
                          _HOVER_RADIUS_PX / scale)
 
+    def rejected_under(self, pos: QPointF) -> int | None:
+        """Raw index of the rejected detection drawn at widget point ``pos``, if any."""
+        _, scale = self._placement()
+        point = self.to_image(pos)
+        persons = [p for _, p in self.rejected]
+        hit = person_at(persons, self.fmt, self.options, point.x(), point.y(),
+                        _HOVER_RADIUS_PX / scale)
+        return next((raw for raw, p in self.rejected if p is hit), None)
+
     def hover_text(self, pos: QPointF) -> str:
         """Tooltip for widget point ``pos``: keypoint name, track, x, y, score; '' if none."""
         hit = self.keypoint_under(pos)
@@ -140,6 +165,10 @@ class FrameCanvas(QWidget):
         if hit is not None and not shift:
             self._press = (event.position(), *hit)
         person = hit[0] if hit is not None else self.person_under(event.position())
+        rejected = None if person is not None else self.rejected_under(event.position())
+        if rejected is not None:
+            self.rejectedClicked.emit(rejected)
+            return
         self.personClicked.emit(None if person is None else person.idx, shift)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
@@ -178,5 +207,7 @@ class FrameCanvas(QWidget):
         person = hit[0] if hit is not None else self.person_under(pos)
         if person is not None:
             self.personClicked.emit(person.idx, False)
+        elif (rejected := self.rejected_under(pos)) is not None:
+            self.rejectedClicked.emit(rejected)
         self.menuRequested.emit(event.globalPos(), None if person is None else person.idx,
                                 None if hit is None else hit[1])

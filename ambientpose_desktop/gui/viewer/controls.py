@@ -1,4 +1,6 @@
-"""Overlay toggles, confidence threshold and the list of people, all writing ``ViewerState``.
+"""Overlay toggles, confidence threshold, which results the overlay shows (edited or
+filtered, with a warning when the filtered ones are out of date) and the list of people, all
+writing ``ViewerState``.
 
 The list shows the edited identities with their names; ticking hides or shows a person,
 clicking one selects them (Shift+click marks the other one of a merge or swap)."""
@@ -21,7 +23,8 @@ from PySide6.QtWidgets import (
 
 from ambientpose_desktop.core.edited_table import EditedTable
 from ambientpose_desktop.core.palette import track_color
-from ambientpose_desktop.gui.viewer.state import Selection, ViewerState
+from ambientpose_desktop.gui.viewer.filtered import FilteredLayer
+from ambientpose_desktop.gui.viewer.state import OverlayOptions, Selection, ViewerState
 
 TOGGLES = (("skeleton", "Skeleton"), ("keypoints", "Keypoints"), ("boxes", "Boxes"),
            ("labels", "ID labels"))
@@ -34,9 +37,11 @@ def _swatch(track: int) -> QIcon:
 
 
 class OverlayControls(QWidget):
-    def __init__(self, state: ViewerState, table: EditedTable, parent=None) -> None:
+    def __init__(self, state: ViewerState, table: EditedTable,
+                 filtered: FilteredLayer | None = None, has_rejected: bool = False,
+                 parent=None) -> None:
         super().__init__(parent)
-        self._state, self._table = state, table
+        self._state, self._table, self._filtered = state, table, filtered
         options = state.options
         self.toggles: dict[str, QCheckBox] = {}
         shown = QGroupBox("Show")
@@ -57,6 +62,16 @@ class OverlayControls(QWidget):
         row.addWidget(self.threshold, 1)
         row.addWidget(self.threshold_label)
         shown_layout.addLayout(row)
+        self.filtered_box = QCheckBox("Filtered results (F)", checked=options.filtered)
+        self.filtered_box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.filtered_box.toggled.connect(lambda on: state.set_options(filtered=on))
+        self.rejected_box = QCheckBox("Rejected detections (R)", checked=options.rejected)
+        self.rejected_box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.rejected_box.toggled.connect(lambda on: state.set_options(rejected=on))
+        self.rejected_box.setEnabled(has_rejected)  # results without a raw layer have none
+        self.filter_label = QLabel(wordWrap=True)
+        for widget in (self.filtered_box, self.filter_label, self.rejected_box):
+            shown_layout.addWidget(widget)
         self.people = QListWidget()
         self.people.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.people.itemChanged.connect(self._person_toggled)
@@ -65,6 +80,10 @@ class OverlayControls(QWidget):
         QVBoxLayout(self.people_box).addWidget(self.people)
         self.refresh()
         state.selectionChanged.connect(self._show_selection)
+        state.optionsChanged.connect(self._show_options)
+        if filtered is not None:
+            filtered.changed.connect(self._show_filtered)
+        self._show_filtered()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(shown)
@@ -74,6 +93,20 @@ class OverlayControls(QWidget):
     def _threshold_changed(self, value: int) -> None:
         self.threshold_label.setText(f"{value / 100:.2f}")
         self._state.set_options(threshold=value / 100)
+
+    def _show_options(self, options: OverlayOptions) -> None:
+        for box, on in ((self.filtered_box, options.filtered),
+                        (self.rejected_box, options.rejected)):
+            box.blockSignals(True)
+            box.setChecked(on)
+            box.blockSignals(False)
+
+    def _show_filtered(self) -> None:
+        layer = self._filtered
+        self.filtered_box.setEnabled(layer is not None and layer.exists)
+        self.filter_label.setText("" if layer is None else layer.describe())
+        stale = layer is not None and layer.stale
+        self.filter_label.setStyleSheet("color: #e0a030; font-weight: bold" if stale else "")
 
     def set_table(self, table: EditedTable) -> None:
         self._table = table

@@ -1,4 +1,10 @@
-"""The Export dialog: format, path, overwrite confirmation, progress and Cancel.
+"""The Export dialog: format, which results (layer), path, overwrite confirmation, progress
+and Cancel.
+
+The layers offered are those the task has, most processed first, as ``core/layers.py``
+orders them; the default is ``default_layer``, the one ``ambientpose export`` takes without
+``--layer``. A filtered layer that later edits outdated is listed but cannot be chosen (the
+export would refuse it), and says why.
 
 The export itself is ``pipeline.export.export_task`` (the same as ``ambientpose export``), run
 on a thread so the window stays responsive; signals bring progress back to the GUI thread.
@@ -26,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from ambientpose_desktop.core.errors import AmbientPoseError
-from ambientpose_desktop.core.layers import available_layers
+from ambientpose_desktop.core.layers import Layer, available_layers, default_layer
 from ambientpose_desktop.pipeline.export import ExportCanceled, export_task
 from ambientpose_desktop.pipeline.export_formats import DEFAULT_NAMES, EXPORT_FORMATS, TITLES
 
@@ -85,9 +91,8 @@ class ExportDialog(QDialog):
         self.format_box = QComboBox()
         for fmt in EXPORT_FORMATS:
             self.format_box.addItem(TITLES[fmt], fmt)
-        self.layer_box = QComboBox()  # the most processed results first: the default
-        for layer in reversed(available_layers(self.task_dir)):
-            self.layer_box.addItem(LAYER_TITLES.get(layer.value, layer.value), layer.value)
+        self.layer_box = QComboBox()
+        self._fill_layers()
         self.path_edit = QLineEdit()
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse)
@@ -115,6 +120,21 @@ class ExportDialog(QDialog):
         self.format_box.currentIndexChanged.connect(self._suggest_path)
         self._suggest_path()
         self.resize(560, 0)
+
+    def _fill_layers(self) -> None:
+        """The task's layers, most processed first; the default chosen, a stale one off."""
+        from ambientpose_desktop.core.filtered_layer import is_stale
+
+        default = default_layer(self.task_dir)
+        for layer in reversed(available_layers(self.task_dir)):
+            stale = layer == Layer.FILTERED and is_stale(self.task_dir)
+            title = LAYER_TITLES.get(layer.value, layer.value)
+            self.layer_box.addItem(title + (" — OUT OF DATE: edited since, filter again"
+                                            if stale else ""), layer.value)
+            if stale:
+                self.layer_box.model().item(self.layer_box.count() - 1).setEnabled(False)
+            if layer == default:
+                self.layer_box.setCurrentIndex(self.layer_box.count() - 1)
 
     @property
     def fmt(self) -> str:

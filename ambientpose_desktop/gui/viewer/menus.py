@@ -45,10 +45,14 @@ def add_menus(window: QMainWindow, actions: dict[str, QAction]) -> None:
 
 
 def context_menu(window: QMainWindow, actions: dict[str, QAction], identity: int | None,
-                 keypoint: int | None, label: str) -> QMenu:
+                 keypoint: int | None, label: str, rejected: bool = False) -> QMenu:
     """What a right-click on the video offers: the edits of the person there (``label``),
-    marking the keypoint there not visible, undo and redo."""
+    marking the keypoint there not visible, promoting the rejected detection there, undo and
+    redo."""
     menu = QMenu(window)
+    if rejected:
+        menu.addSection("Rejected detection")
+        menu.addAction(actions["promote"])
     if identity is not None:
         menu.addSection(label)
         for spec in EDIT_ACTIONS:

@@ -2,6 +2,9 @@
 a chosen keypoint, of the edited results. Both mark the current frame; clicking one seeks
 there. After an edit only the curves of the identities it changed are drawn again.
 
+Once the task has a filtered layer (or the Filter dialog previews one), the positions plot
+draws the edited results as points and the filtered results as lines over them.
+
 Making a curve costs pyqtgraph a few milliseconds, and an hour with dozens of identities has
 a hundred and more: the window shows its first frame, then the curves fill in a few
 identities per turn of the event loop (``fill_in``; at once with ``synchronous``, for tests)."""
@@ -26,9 +29,13 @@ from ambientpose_desktop.core.edited_table import EditedTable
 from ambientpose_desktop.core.keypoints import KeypointFormat
 from ambientpose_desktop.core.palette import track_color
 from ambientpose_desktop.core.pose_series import keypoint_xy, mean_confidence
+from ambientpose_desktop.core.pose_table import PoseTable
+from ambientpose_desktop.gui.viewer.filtered import FilteredLayer
 from ambientpose_desktop.gui.viewer.state import OverlayOptions, ViewerState
 
 FILL_BATCH = 3  # identities whose curves are made per turn of the event loop at open
+_LINES_TITLE = "x (solid) and y (dashed) of the chosen keypoint"
+_POINTS_TITLE = "detected x ● y ▲, filtered x — y - -"
 
 
 def _span(frames: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -44,17 +51,21 @@ def _span(frames: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 class PosePlots(QWidget):
     def __init__(self, state: ViewerState, table: EditedTable, fmt: KeypointFormat,
-                 synchronous: bool = False, parent=None) -> None:
+                 synchronous: bool = False, filtered: FilteredLayer | None = None,
+                 parent=None) -> None:
         super().__init__(parent)
+        self._filtered = filtered
+        self._points = False  # the edited results drawn as points (a filtered line exists)
+        self.filtered_curves: dict[tuple[int, bool], pg.PlotDataItem] = {}  # (id, dashed)
         pg.setConfigOptions(antialias=True, background=(24, 24, 28), foreground=(200, 200, 200))
         self._state, self._table, self._fmt = state, table, fmt
         self.keypoint_box = QComboBox()
         self.keypoint_box.addItems(fmt.names[: table.num_keypoints])
         self.keypoint_box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.keypoint_box.currentIndexChanged.connect(lambda _: self.refresh(positions=True))
+        self.keypoint_box.currentIndexChanged.connect(lambda _: self._keypoint_changed())
         self.confidence = self._plot("Mean keypoint confidence per track", "score")
         self.confidence.setYRange(0, 1)
-        self.positions = self._plot("x (solid) and y (dashed) of the chosen keypoint", "px")
+        self.positions = self._plot(_LINES_TITLE, "px")
         self.positions.getViewBox().invertY(False)
         self.markers = [self._marker(p) for p in (self.confidence, self.positions)]
         self.curves: dict[str, list[pg.PlotDataItem]] = {"confidence": [], "positions": []}
@@ -72,6 +83,10 @@ class PosePlots(QWidget):
         layout.addLayout(row)
         if synchronous:
             self.refresh()
+        if filtered is not None:
+            filtered.changed.connect(self.draw_filtered)
+            # the filtered lines come with the curves: after them when those fill in later
+            self.draw_filtered(lines=synchronous)
         state.frameChanged.connect(self._mark)
         state.optionsChanged.connect(self._apply_hidden)
 
@@ -111,8 +126,11 @@ class PosePlots(QWidget):
         self._fill(self._table, self._table.identities())
 
     def _fill(self, table: EditedTable, identities: list[int]) -> None:
-        if table is not self._table or not identities:
+        if table is not self._table:
             return  # the results were read again meanwhile: set_table drew them all
+        if not identities:
+            self.draw_filtered()
+            return
         self.refresh(identities[:FILL_BATCH])
         # With self as context, the call is dropped if the plots are deleted before it runs.
         QTimer.singleShot(0, self, lambda: self._fill(table, identities[FILL_BATCH:]))
@@ -152,16 +170,89 @@ class PosePlots(QWidget):
             self._items[key].setData(*_span(frames, values))
             return
         plot = self.confidence if name == "confidence" else self.positions
-        curve = plot.plot(*_span(frames, values), pen=self._pen(track, dashed),
-                          connect="finite")
+        curve = plot.plot(*_span(frames, values), connect="finite")
+        curve.dashed = dashed
+        self._style(curve, track, points=name == "positions" and self._points)
         # painted from a cache while unchanged: an edit, or the frame marker moving, then
         # repaints only the curves that changed, not dozens of hour-long ones
         curve.curve.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         curve.track = track
         self._items[key] = curve
 
+    def _style(self, curve: pg.PlotDataItem, track: int, points: bool) -> None:
+        """A line, or (under a filtered line) points: ● for x, ▲ for y."""
+        if points:
+            color = track_color(track)
+            curve.setPen(None)
+            curve.setSymbol("t" if curve.dashed else "o")
+            curve.setSymbolSize(5)
+            curve.setSymbolPen(None)
+            curve.setSymbolBrush(pg.mkBrush(*color, 200))
+            # as the lines: painted from a cache while unchanged (the marker moves, a preview)
+            curve.scatter.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        else:
+            curve.setSymbol(None)
+            curve.setPen(self._pen(track, curve.dashed))
+
+    def _keypoint_changed(self) -> None:
+        self.refresh(positions=True)
+        self.draw_filtered()
+
+    def draw_filtered(self, lines: bool = True) -> None:
+        """Draw the filtered layer (or the Filter dialog's preview) as lines over the edited
+        results, which become points; without one, the edited results are lines again.
+        Without ``lines`` only the style and title are set (at open, before the curves)."""
+        table, first = (None, 0) if self._filtered is None else self._filtered.shown_in_plots()
+        points = table is not None
+        if points != self._points:
+            self._points = points
+            for key, curve in self._items.items():
+                if key[0] == "positions":
+                    self._style(curve, key[1], points)
+        title = _POINTS_TITLE if points else _LINES_TITLE
+        if self._filtered is not None and self._filtered.preview is not None:
+            title += " · PREVIEW"
+        elif points and self._filtered.stale:
+            title += " · OUT OF DATE"
+        self.positions.setTitle(title)
+        if not lines:
+            return
+        drawn = self._filtered_lines(table, first) if table is not None else set()
+        for key in set(self.filtered_curves) - drawn:
+            self.positions.removeItem(self.filtered_curves.pop(key))
+        self._apply_hidden(self._state.options)
+
+    def _filtered_lines(self, table: PoseTable, first: int) -> set[tuple[int, bool]]:
+        """The filtered x and y lines of each identity of ``table`` (frame 0 is ``first``):
+        curves that stay get new data. They are left out of the plot's range (the points
+        under them set it), so a preview does not make every curve be drawn again."""
+        keypoint = max(self.keypoint_box.currentIndex(), 0)
+        frame_of = table.frame_of_row() + first
+        order = np.argsort(table.idx, kind="stable")  # each identity's rows in frame order
+        ids, starts = np.unique(table.idx[order], return_index=True)
+        drawn = set()
+        for identity, rows in zip(ids.tolist(), np.split(order, starts[1:]), strict=True):
+            if identity < 0:
+                continue
+            points = table.keypoints[rows, keypoint]
+            for dashed, values in ((False, points[:, 0]), (True, points[:, 1])):
+                key = (identity, dashed)
+                data = _span(frame_of[rows], values)
+                curve = self.filtered_curves.get(key)
+                if curve is None:
+                    curve = pg.PlotDataItem(*data, pen=self._pen(identity, dashed),
+                                            connect="finite")
+                    curve.curve.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+                    curve.track = identity
+                    self.positions.addItem(curve, ignoreBounds=True)
+                    self.filtered_curves[key] = curve
+                else:
+                    curve.setData(*data)
+                drawn.add(key)
+        return drawn
+
     def _apply_hidden(self, options: OverlayOptions) -> None:
-        for curves in self.curves.values():
+        for curves in (*self.curves.values(), self.filtered_curves.values()):
             for curve in curves:
                 curve.setVisible(curve.track not in options.hidden)
 

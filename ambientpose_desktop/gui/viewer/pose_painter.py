@@ -88,6 +88,32 @@ def paint_poses(painter: QPainter, persons: list[Person], fmt: KeypointFormat,
     return counts
 
 
+_REJECTED = QColor(210, 210, 210, 150)  # faint: not an identity, only there to be promoted
+
+
+def paint_rejected(painter: QPainter, persons: list[Person], fmt: KeypointFormat,
+                   options: OverlayOptions, scale: float, picked: int | None) -> int:
+    """Draw rejected detections faintly (grey, thin, dashed box); the ``picked`` one (its
+    index in ``persons``) with a white frame. Returns how many were drawn."""
+    width = 1.2 / scale
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    for i, person in enumerate(persons):
+        kp = person.keypoints.tolist()
+        ok = (person.keypoints[:, 2] >= options.threshold).tolist()
+        if i == picked:
+            painter.setPen(QPen(QColor(255, 255, 255), width * 2))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRect(QRectF(*person.box))
+        painter.setPen(QPen(_REJECTED, width, Qt.PenStyle.DotLine))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRect(QRectF(*person.box))
+        painter.setPen(QPen(_REJECTED, width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
+        for a, b in fmt.skeleton:
+            if a < len(kp) and b < len(kp) and ok[a] and ok[b]:
+                painter.drawLine(QPointF(kp[a][0], kp[a][1]), QPointF(kp[b][0], kp[b][1]))
+    return len(persons)
+
+
 def _label(painter: QPainter, person: Person, color: QColor, scale: float) -> None:
     font = QFont()
     font.setPointSizeF(11 / scale)

@@ -19,6 +19,8 @@ class OverlayOptions:
     labels: bool = True
     threshold: float = 0.3  # keypoints scoring below this are not drawn
     hidden: frozenset[int] = field(default_factory=frozenset)  # track ids not drawn
+    filtered: bool = False  # the overlay shows the filtered layer (else the edited one)
+    rejected: bool = False  # the raw layer's rejected detections are drawn, faintly
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class ViewerState(QObject):
     frameChanged = Signal(int)
     optionsChanged = Signal(object)  # OverlayOptions
     selectionChanged = Signal(object)  # Selection
+    rejectedPicked = Signal(object)  # raw index of the rejected detection picked, or None
 
     def __init__(self, frame_count: int, parent=None) -> None:
         super().__init__(parent)
@@ -40,6 +43,17 @@ class ViewerState(QObject):
         self._frame = 0
         self._options = OverlayOptions()
         self._selection = Selection()
+        self._picked_rejected: int | None = None
+
+    @property
+    def picked_rejected(self) -> int | None:
+        """The rejected detection of this frame picked for promotion (its raw index)."""
+        return self._picked_rejected
+
+    def pick_rejected(self, raw_index: int | None) -> None:
+        if raw_index != self._picked_rejected:
+            self._picked_rejected = raw_index
+            self.rejectedPicked.emit(raw_index)
 
     @property
     def selection(self) -> Selection:
@@ -69,6 +83,7 @@ class ViewerState(QObject):
         frame = max(0, min(int(frame), self.frame_count - 1))
         if frame != self._frame:
             self._frame = frame
+            self.pick_rejected(None)  # a pick names a detection of one frame
             self.frameChanged.emit(frame)
 
     def step(self, delta: int) -> None:

@@ -3,7 +3,9 @@ plots, proofreading edits with their history, and export.
 
 Only the task folder is needed (``summary.json`` names the video and keypoint format), so the
 main window opens one with ``ViewerWindow(task_dir)`` on ``resultsRequested``. What it shows
-is the edited layer: the linked results with the task's edit file on top.
+is the edited layer: the linked results with the task's edit file on top, or (F) the
+filtered layer, with a warning when edits made after it outdated it; the plots draw both.
+The raw layer's rejected detections can be shown faintly (R) and promoted (P).
 """
 
 from __future__ import annotations
@@ -31,15 +33,18 @@ from ambientpose_desktop.gui.viewer.canvas import FrameCanvas
 from ambientpose_desktop.gui.viewer.controls import OverlayControls
 from ambientpose_desktop.gui.viewer.edit_history import Change, EditHistory
 from ambientpose_desktop.gui.viewer.export_dialog import ExportDialog
+from ambientpose_desktop.gui.viewer.filtered import FilteredLayer
 from ambientpose_desktop.gui.viewer.frame_loader import FrameLoader
 from ambientpose_desktop.gui.viewer.lanes import LANE_HEIGHT, TrackLanes
 from ambientpose_desktop.gui.viewer.menus import add_menus, context_menu, make_actions
 from ambientpose_desktop.gui.viewer.plots import PosePlots
+from ambientpose_desktop.gui.viewer.rejected import RejectedDetections
 from ambientpose_desktop.gui.viewer.state import ViewerState
 from ambientpose_desktop.gui.viewer.task_view import TaskView
 from ambientpose_desktop.gui.viewer.timeline import Timeline
 
 _LANES_SHOWN = 8  # lanes visible before the lane area scrolls (the splitter can show more)
+_OPENED: set[QMainWindow] = set()  # viewers without a parent, kept alive until they close
 
 
 class ViewerWindow(QMainWindow):
@@ -52,17 +57,22 @@ class ViewerWindow(QMainWindow):
                                   parent=self)
         self.history = EditHistory(self.task.open_edits, self)
         table = self.history.table
+        self.filtered = FilteredLayer(self.task.folder, self)
+        self.rejected = RejectedDetections(self.task.folder)
         self.state = ViewerState(len(self.loader), self)
+        self.state.set_options(filtered=self.filtered.current)  # as exports: the default
         self.canvas = FrameCanvas(self.task.fmt, self.loader.reader.size)
         self.timeline = Timeline(self.state, source.timestamps, source.fps)
         self.lanes = TrackLanes(self.state, table)
-        self.plots = PosePlots(self.state, table, self.task.fmt, synchronous)
-        self.controls = OverlayControls(self.state, table)
+        self.plots = PosePlots(self.state, table, self.task.fmt, synchronous, self.filtered)
+        self.controls = OverlayControls(self.state, table, self.filtered,
+                                        self.rejected.exists)
         self.history_view = QUndoView(self.history.stack)
         self.history_view.setEmptyLabel("Results as tracked")
         self.context = actions.ViewerContext(
             self.state, self.history, DialogAsk(self), self._say, self._hovered_keypoint,
-            source.fps or 30.0)
+            source.fps or 30.0, self.filtered, self.rejected.exists)
+        self.filter_dialog = None
         self._build_layout()
         self._build_actions()
         self._connect_proofreading()
@@ -75,6 +85,9 @@ class ViewerWindow(QMainWindow):
         self.clock = time.perf_counter  # playback follows this clock (tests set their own)
         self.state.frameChanged.connect(self.loader.request)
         self.state.optionsChanged.connect(self.canvas.set_options)
+        self.state.optionsChanged.connect(self._options_changed)
+        self.state.rejectedPicked.connect(lambda _: self._show_persons())
+        self.filtered.changed.connect(self._show_persons)
         self.loader.frameReady.connect(self._frame_ready)
         if not synchronous:  # the video first, then the plots fill in
             self.loader.frameReady.connect(lambda *_: self.plots.fill_in(),
@@ -142,13 +155,25 @@ class ViewerWindow(QMainWindow):
             action.triggered.connect(slot)
             self.addAction(action)
         menu = self.menuBar().addMenu("&File")
-        export = menu.addAction("&Export…")
-        export.setShortcut(QKeySequence("Ctrl+E"))
-        export.triggered.connect(self.open_export)
-        self.addAction(export)
-        self.actions = make_actions(self, self.context,
-                                    actions.EDIT_ACTIONS + actions.LOOK_ACTIONS)
+        for text, shortcut, slot in (("&Open results…", "Ctrl+O", self.choose_results),
+                                     ("&Export…", "Ctrl+E", self.open_export)):
+            action = menu.addAction(text)
+            action.setShortcut(QKeySequence(shortcut))
+            action.triggered.connect(slot)
+            self.addAction(action)
+        self.actions = make_actions(self, self.context, actions.EDIT_ACTIONS
+                                    + actions.LOOK_ACTIONS + actions.VIEW_ACTIONS)
         add_menus(self, self.actions)
+        results = self.menuBar().addMenu("&Results")
+        for name in ("toggle-filtered", "toggle-rejected"):
+            self.actions[name].setCheckable(True)
+            results.addAction(self.actions[name])
+        self._options_changed(self.state.options)
+        results.addSeparator()
+        self.filter_action = results.addAction("&Filter…")
+        self.filter_action.setShortcut(QKeySequence("Ctrl+F"))
+        self.filter_action.triggered.connect(self.open_filter)
+        self.addAction(self.filter_action)
         view = self.menuBar().addMenu("&View")
         for dock in self.docks:
             view.addAction(dock.toggleViewAction())
@@ -161,6 +186,7 @@ class ViewerWindow(QMainWindow):
         self.canvas.keypointDragged.connect(
             lambda identity, k, x, y: actions.move_keypoint(self.context, identity, k, x, y))
         self.canvas.menuRequested.connect(self._context_menu)
+        self.canvas.rejectedClicked.connect(self.state.pick_rejected)
 
     def _person_clicked(self, identity: int | None, shift: bool) -> None:
         """A click selects the person there (nobody: empty space); Shift+click marks the
@@ -177,7 +203,8 @@ class ViewerWindow(QMainWindow):
 
     def _context_menu(self, pos: QPoint, identity: int | None, keypoint: int | None) -> None:
         label = "" if identity is None else self.history.table.label(identity)
-        self._menu = context_menu(self, self.actions, identity, keypoint, label)
+        rejected = identity is None and self.state.picked_rejected is not None
+        self._menu = context_menu(self, self.actions, identity, keypoint, label, rejected)
         self._menu.popup(pos)
 
     def _results_changed(self, change: Change) -> None:
@@ -194,14 +221,46 @@ class ViewerWindow(QMainWindow):
             if not change.names_only:
                 self.plots.refresh(changed)
             self.controls.refresh()
-        if self.canvas.image_index == self.state.frame:
-            self.canvas.show_persons(table.persons(self.state.frame))
+        if self.filtered.check_stale() and self.filtered.stale and self.state.options.filtered:
+            self.state.set_options(filtered=False)
+            self._say("The filtered results are out of date after this edit: showing the "
+                      "edited results (Results → Filter… to filter again)")
+        self._show_persons()
+
+    def persons(self, frame: int):
+        """The poses the overlay shows at ``frame``: filtered or edited."""
+        table = self.filtered.table
+        if self.state.options.filtered and table is not None:
+            return table.persons(frame) if 0 <= frame < table.num_frames else []
+        return self.history.table.persons(frame)
+
+    def _show_persons(self) -> None:
+        """Draw the current frame's poses again (other results, rejected shown or not)."""
+        frame = self.state.frame
+        if self.canvas.image_index == frame:
+            self.canvas.show_persons(self.persons(frame))
+        self._show_rejected()
+
+    def _show_rejected(self) -> None:
+        shown = self.state.options.rejected
+        found = self.rejected.at(self.state.frame, self.history.table) if shown else []
+        self.canvas.set_rejected(found, self.state.picked_rejected)
+
+    def _options_changed(self, options) -> None:
+        shown = (options.filtered, options.rejected)
+        if shown != getattr(self, "_shown_layers", None):
+            self._shown_layers = shown
+            self._show_persons()
+        if hasattr(self, "actions"):
+            self.actions["toggle-filtered"].setChecked(options.filtered)
+            self.actions["toggle-rejected"].setChecked(options.rejected)
 
     def _frame_ready(self, index: int, image: QImage, exact: bool) -> None:
         current = self.state.frame
         if index != current and (not exact or self.canvas.image_index == current):
             return  # stale: never replace the frame asked for, nor show an old preview
-        self.canvas.show_frame(index, image, self.history.table.persons(index), exact)
+        self.canvas.show_frame(index, image, self.persons(index), exact)
+        self._show_rejected()
 
     @property
     def playing(self) -> bool:
@@ -233,10 +292,53 @@ class ViewerWindow(QMainWindow):
         dialog.show()
         return dialog
 
+    def open_filter(self):
+        """The Filter dialog: settings, a live preview in the plots, Apply."""
+        from ambientpose_desktop.gui.viewer.filter_dialog import FilterDialog
+
+        if self.filter_dialog is None:
+            self.filter_dialog = FilterDialog(self, self)
+        self.filter_dialog.show()
+        self.filter_dialog.raise_()
+        self.filter_dialog.preview()
+        return self.filter_dialog
+
+    def choose_results(self) -> None:
+        """File → Open results…: a results folder, or a pose.json / pose.npz file."""
+        from PySide6.QtWidgets import QFileDialog
+
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open results", str(self.task.folder.parent),
+            "Results (summary.json pose.json pose.npz *.json *.npz);;All files (*)")
+        if path:
+            open_results(Path(path), self.parentWidget(), ask_video=self._ask_video)
+
+    def _ask_video(self, missing: str) -> Path | None:
+        from PySide6.QtWidgets import QFileDialog
+
+        path, _ = QFileDialog.getOpenFileName(self, f"Which video? ({missing})")
+        return Path(path) if path else None
+
     def closeEvent(self, event) -> None:
         self._play_timer.stop()
         self.loader.close()
         super().closeEvent(event)
+
+
+def open_results(path: Path, parent=None, video: Path | None = None,
+                 ask_video=None) -> ViewerWindow | None:
+    """Open any results in a viewer (``ambientpose view``, File → Open results…): a results
+    folder, its pose file, or foreign AlphaPose JSON with its video
+    (``pipeline.open_results``); what cannot be opened is said in one line."""
+    from ambientpose_desktop.core.paths import app_paths
+    from ambientpose_desktop.pipeline.open_results import results_folder
+
+    try:
+        folder = results_folder(path, app_paths().opened, video, ask_video)
+    except AmbientPoseError as exc:
+        QMessageBox.warning(parent, "Cannot open the results", str(exc))
+        return None
+    return show_viewer(folder, parent)
 
 
 def show_viewer(task_dir: Path, parent=None) -> ViewerWindow | None:
@@ -248,6 +350,9 @@ def show_viewer(task_dir: Path, parent=None) -> ViewerWindow | None:
         QMessageBox.warning(parent, "Cannot open the results", str(exc))
         return None
     window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    if parent is None:  # nothing else holds it: it would be collected and vanish
+        _OPENED.add(window)
+        window.destroyed.connect(lambda *_: _OPENED.discard(window))
     window.show()
     # asked for by the user, so it takes the keyboard at once (without a window manager,
     # under Xvfb, nothing else would activate it and its shortcuts would wait for a click)
