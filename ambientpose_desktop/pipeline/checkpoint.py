@@ -35,11 +35,11 @@ from loguru import logger
 from ambientpose_desktop.core.atomic import atomic_write_bytes, atomic_write_text
 from ambientpose_desktop.core.poses import Person
 from ambientpose_desktop.core.row_buffer import RowBuffer
+from ambientpose_desktop.core.task_folder import CHECKPOINT_MANIFEST as MANIFEST
 from ambientpose_desktop.core.task_folder import TaskFolder
 from ambientpose_desktop.pipeline.appearance import DESCRIPTOR_SIZE, Sampler, describe
 
 VERSION = 1
-MANIFEST = "manifest.json"
 # Parameters that change what is written but not the per-frame results: a checkpoint stays
 # good when only these differ (e.g. a longer --max-frames, or an overlay asked for later).
 _NOT_RESULTS = frozenset({"checkpoint_every", "max_frames", "overlay_video", "frames_jpeg"})
