@@ -168,7 +168,10 @@ class Checkpoint:
         self._frames = _Frames(self._num_keypoints)
 
     def delete(self) -> None:
+        """Remove the checkpoint from disk; what is saved next starts again at frame 0."""
         shutil.rmtree(self.path, ignore_errors=True)
+        self._parts, self._saved_frames = [], 0
+        self._frames = _Frames(self._num_keypoints)
 
     # -- loading ---------------------------------------------------------------------------
     def load(self) -> Saved | None:

@@ -164,6 +164,10 @@ def run(job: DetectJob, sink: EventSink, stop: threading.Event) -> Summary:
                     backend.name)
     elif job.resume:
         saved = checkpoint.load()
+        if saved is not None and params.max_frames and saved.frames > params.max_frames:
+            logger.warning("checkpoint ignored, starting over: it holds {} frames, more than "
+                           "--max-frames {}", saved.frames, params.max_frames)
+            saved = None
     if saved is None:
         checkpoint.delete()  # an earlier run's: this one starts over
     resumed = saved.frames if saved is not None else 0
