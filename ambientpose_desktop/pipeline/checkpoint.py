@@ -139,12 +139,21 @@ class Checkpoint:
 
     # -- saving ------------------------------------------------------------------------------
     def save_if_due(self) -> bool:
-        """Write the frames recorded since the last save when they make an interval."""
+        """Write the frames recorded since the last save when they make an interval. A
+        checkpoint is a safety net, never a reason to fail: one that cannot be written (a
+        full disk) is said in the log and the run goes on without (the last one stays)."""
         if self._every <= 0 or len(self._frames) < self._every:
             return False
         started = time.perf_counter()
-        self._save()
-        self.save_s += time.perf_counter() - started
+        try:
+            self._save()
+        except OSError as exc:
+            logger.warning("cannot save a checkpoint ({}); this run goes on without",
+                           exc.strerror or exc)
+            self._every, self._frames = 0, _Frames(self._num_keypoints)
+            return False
+        finally:
+            self.save_s += time.perf_counter() - started
         return True
 
     def _save(self) -> None:
@@ -159,12 +168,12 @@ class Checkpoint:
         buffer = io.BytesIO()
         np.savez(buffer, **arrays)
         atomic_write_bytes(self.path / name, buffer.getvalue())
-        rows = len(arrays["scores"])
-        self._parts.append({"name": name, "start": start, "stop": stop, "rows": rows})
+        parts = [*self._parts, {"name": name, "start": start, "stop": stop,
+                                "rows": len(arrays["scores"])}]
         manifest = {"version": VERSION, "input": self._stamp, "params": self._params,
-                    "frames": stop, "parts": self._parts}
+                    "frames": stop, "parts": parts}
         atomic_write_text(self.path / MANIFEST, json.dumps(manifest, indent=1))
-        self._saved_frames = stop
+        self._parts, self._saved_frames = parts, stop
         self._frames = _Frames(self._num_keypoints)
 
     def delete(self) -> None:

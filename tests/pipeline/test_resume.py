@@ -126,3 +126,14 @@ def test_embedded_default_backend_resumes_to_the_same_result(tmp_path, media):
     assert proc.returncode == 0, proc.stderr
     assert 8 <= _resumed_at(proc) < 24
     assert_same_results(out, expected, atol=0.05)
+
+
+def test_a_checkpoint_that_cannot_be_written_never_fails_the_run(uninterrupted_short, tmp_path):
+    video, expected = uninterrupted_short
+    out = tmp_path / "task"
+    out.mkdir()
+    TaskFolder(out).checkpoint.write_text("in the way")  # a file where its folder goes
+    proc = run_detect(video, "--output", out, *SHORT)
+    assert proc.returncode == 0, proc.stderr
+    assert any(m.startswith("cannot save a checkpoint (") for m in _logs(proc))
+    assert_same_results(out, expected)
