@@ -137,3 +137,15 @@ def test_a_checkpoint_that_cannot_be_written_never_fails_the_run(uninterrupted_s
     assert proc.returncode == 0, proc.stderr
     assert any(m.startswith("cannot save a checkpoint (") for m in _logs(proc))
     assert_same_results(out, expected)
+
+
+def test_killed_again_after_resuming_it_resumes_again(uninterrupted_short, tmp_path):
+    video, expected = uninterrupted_short
+    out = tmp_path / "task"
+    first = _killed_at_half(video, out, SHORT, 20)
+    kill_detect_at(45, video, "--output", out, *SHORT, "--resume")
+    second = json.loads((TaskFolder(out).checkpoint / "manifest.json").read_text())["frames"]
+    assert first < second < 60
+    proc = run_detect(video, "--output", out, *SHORT, "--resume")
+    assert proc.returncode == 0 and _resumed_at(proc) == second
+    assert_same_results(out, expected)
