@@ -100,8 +100,11 @@ class _Sinks:
         if self.proxy is None:
             return []
         written = self.proxy.finish()
-        return _proxy_of_resumed_run(self._job, self._resumed, stop) if self._resumed \
-            else written
+        if not self._resumed:
+            return written
+        if not written and self.table.num_frames > self._resumed:
+            return []  # the part after the checkpoint failed: none rather than a short one
+        return _proxy_of_resumed_run(self._job, self._resumed, stop)
 
     def abort(self) -> None:
         if self.proxy is not None:
@@ -229,7 +232,9 @@ def run(job: DetectJob, sink: EventSink, stop: threading.Event) -> Summary:
     timings: dict[str, float] = {"load_s": time.perf_counter() - t0, "infer_s": 0.0}
     sinks = _Sinks(job, info, fmt, resumed)
     if saved is not None:
+        replay_start = time.perf_counter()
         _replay(saved, stages[stages.index(checkpoint) + 1:], sinks, source)
+        timings["replay_s"] = time.perf_counter() - replay_start
         backend.seek(resumed)
         logger.info("resumed at frame {} from the checkpoint", resumed)
         sink.progress(Progress(frame=resumed, total_frames=max(total, resumed), fps=0.0,
