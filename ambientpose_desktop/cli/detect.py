@@ -89,6 +89,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--events", choices=EVENT_MODES, default="auto",
                    help="jsonl: one JSON event per line on stdout (what programs read); bar: a "
                         "progress bar; auto (default): jsonl when stdout is not a terminal")
+    p.add_argument("--resume", action="store_true",
+                   help="carry on from the output folder's last checkpoint (see "
+                        "--checkpoint-every); starts over when there is none it can use")
     p.add_argument("--task", default="", help=argparse.SUPPRESS)  # set by the runners
     p.add_argument("--debug", action="store_true", help="print tracebacks")
     p.set_defaults(func=_run_detect)
@@ -110,7 +113,8 @@ def _run_detect(args: argparse.Namespace) -> int:
     if not source.exists():
         raise InputError(f"{source} does not exist")
     output = args.output or Path.cwd() / f"{source.stem}_pose"
-    job = DetectJob(input=source, output=output, params=params, task_id=args.task)
+    job = DetectJob(input=source, output=output, params=params, task_id=args.task,
+                    resume=args.resume)
     mode = args.events
     if mode == "auto":
         mode = "bar" if sys.stdout.isatty() else "jsonl"

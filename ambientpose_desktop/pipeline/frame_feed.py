@@ -20,9 +20,10 @@ class FrameFeed:
     """``start()``, then ``next_batch(size)`` until its second value is not ``None``."""
 
     def __init__(self, source: FrameSource, max_frames: int | None, stop: threading.Event,
-                 depth: int = 8) -> None:
+                 depth: int = 8, start: int = 0) -> None:
         self._source = source
         self._max_frames = max_frames
+        self._start = start  # the first frame to decode (a resumed run's)
         self._stop = stop
         self._queue: queue.Queue = queue.Queue(maxsize=depth)
         self._thread = threading.Thread(target=self._decode, name="decode", daemon=True)
@@ -49,7 +50,7 @@ class FrameFeed:
         started = time.perf_counter()
         item: Any = _END
         try:
-            for frame in self._source.frames(self._max_frames):
+            for frame in self._source.frames(self._max_frames, start=self._start):
                 if not self._put(frame):
                     return
         except Exception as exc:  # handed to the consumer, which decides what it means

@@ -39,9 +39,10 @@ def proxy_size(width: int, height: int) -> tuple[int, int]:
 class ScrubProxyWriter:
     """``add(rgb)`` per frame in order, then ``finish()``; ``abort()`` leaves nothing behind."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, name: str = SCRUB_PROXY) -> None:
         self._folder = Path(folder)
-        self._tmp = self._folder / f".{SCRUB_PROXY}.part.mp4"
+        self._final = self._folder / name
+        self._tmp = self.partial(self._folder, name)
         self._container = None
         self._stream = None
         self._count = 0
@@ -49,6 +50,11 @@ class ScrubProxyWriter:
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._loop, name="scrub-proxy", daemon=True)
         self._thread.start()
+
+    @staticmethod
+    def partial(folder: Path, name: str = SCRUB_PROXY) -> Path:
+        """Where the proxy is written until it is finished (left behind by a killed run)."""
+        return Path(folder) / f".{name}.part.mp4"
 
     def add(self, rgb: np.ndarray) -> None:
         if self._error is None:
@@ -109,14 +115,46 @@ class ScrubProxyWriter:
         if self._error is not None or self._count == 0:
             self._tmp.unlink(missing_ok=True)
             return []
-        self._tmp.replace(self._folder / SCRUB_PROXY)
-        return [SCRUB_PROXY]
+        self._tmp.replace(self._final)
+        return [self._final.name]
 
     def abort(self) -> None:
         try:
             self._close()
         finally:
             self._tmp.unlink(missing_ok=True)
+
+
+def join_proxies(head: Path, tail: Path, final: Path) -> bool:
+    """One proxy from two written apart with the same settings (a resumed run's frames before
+    its checkpoint, and after): the tail's packets follow the head's, their timestamps moved
+    on, nothing re-encoded. ``False`` (and nothing at ``final``) when the two do not fit
+    together (other size or codec parameters)."""
+    import av
+
+    from ambientpose_desktop.core.atomic import atomic_path
+
+    with av.open(str(head)) as first, av.open(str(tail)) as second:
+        a, b = first.streams.video[0], second.streams.video[0]
+        same = (a.codec_context.extradata == b.codec_context.extradata
+                and (a.width, a.height, a.time_base) == (b.width, b.height, b.time_base))
+        if not same:
+            return False
+        with atomic_path(final, suffix=".mp4") as tmp, av.open(str(tmp), "w", format="mp4") as out:
+            stream = out.add_stream_from_template(a)
+            offset = 0
+            for source, container in ((a, first), (b, second)):
+                last = 0
+                for packet in container.demux(source):
+                    if packet.dts is None:
+                        continue
+                    last = max(last, packet.pts + (packet.duration or 0))
+                    packet.pts += offset
+                    packet.dts += offset
+                    packet.stream = stream
+                    out.mux(packet)
+                offset += last
+    return True
 
 
 class ScrubProxy:

@@ -6,9 +6,11 @@ decode (``frame_feed``, its own thread) → infer (the backend, in batches) → 
 its own thread behind a bounded queue) → at the end, the offline re-linking pass and the
 layers of results (raw, linked), the overlay outputs drawn with the linked ids, the frame
 index and the summary (``pipeline/identity.py``). The model never waits on I/O and memory
-stays flat however long the video. A stop flag (set by SIGTERM/SIGINT) ends the run within one
-batch; results are written under their final names only at the end, through a temporary name,
-so a cancel or crash never leaves a half file behind.
+stays flat however long the video. Every ``checkpoint_every`` frames the people found so far
+are saved (``pipeline/checkpoint.py``); a resumed run replays them and decodes on from there.
+A stop flag (set by SIGTERM/SIGINT) ends the run within one batch; results are written
+under their final names only at the end, through a temporary name, so a cancel or crash
+never leaves a half file behind.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from loguru import logger
 
 from ambientpose_desktop.core.errors import DecodeError, InputError, OutputError
@@ -28,16 +31,17 @@ from ambientpose_desktop.core.keypoints import get_format
 from ambientpose_desktop.core.params import TaskParams
 from ambientpose_desktop.core.pose_table import PoseTable, PoseTableBuilder
 from ambientpose_desktop.core.summary import SourceInfo, Summary
-from ambientpose_desktop.core.task_folder import TaskFolder
+from ambientpose_desktop.core.task_folder import SCRUB_PROXY, TaskFolder
 from ambientpose_desktop.pipeline.appearance import AppearanceSink
 from ambientpose_desktop.pipeline.backends import BackendConfig, check_task_params, create_backend
+from ambientpose_desktop.pipeline.checkpoint import Checkpoint, Saved
 from ambientpose_desktop.pipeline.events_sink import EventSink
 from ambientpose_desktop.pipeline.frame_feed import FrameFeed
 from ambientpose_desktop.pipeline.frame_stages import FrameResult, flush_stages, run_stages
 from ambientpose_desktop.pipeline.identity import identity_stages, link_layers
 from ambientpose_desktop.pipeline.outputs import RenderedOutputs, draw_source
 from ambientpose_desktop.pipeline.stills import tracked_as_sequence
-from ambientpose_desktop.pipeline.video import open_source
+from ambientpose_desktop.pipeline.video import VideoSource, open_source
 
 
 class RunCanceled(Exception):
@@ -55,6 +59,7 @@ class DetectJob:
     params: TaskParams = field(default_factory=TaskParams)
     task_id: str = ""
     scrub_proxy: bool = True  # small 360p scrub.mp4 for the viewer's fast seeks (scrub_proxy.py)
+    resume: bool = False  # carry on from the output folder's checkpoint when it is usable
 
 
 def prepare_output(folder: Path) -> None:
@@ -72,29 +77,80 @@ class _Sinks:
     """Where each ready frame goes: the results table with its appearance descriptors, and
     the scrub proxy."""
 
-    def __init__(self, job: DetectJob, info: SourceInfo, fmt) -> None:
+    def __init__(self, job: DetectJob, info: SourceInfo, fmt, resumed: int) -> None:
         self.table = PoseTableBuilder(fmt.num_keypoints)
         self.appearance = AppearanceSink(fmt)
         self.timestamps = array("d")  # seconds of each frame (8 bytes, not a float object)
         self.proxy = None
+        self._job = job
+        self._resumed = resumed  # frames replayed from a checkpoint: no image, no proxy yet
         if job.scrub_proxy and info.kind == "video":
             from ambientpose_desktop.pipeline.scrub_proxy import ScrubProxyWriter
 
-            self.proxy = ScrubProxyWriter(job.output)
+            self.proxy = ScrubProxyWriter(job.output, _PROXY_TAIL if resumed else SCRUB_PROXY)
 
     def add(self, item: FrameResult) -> None:
         self.table.add(item.persons)
         self.appearance.add(item)
         self.timestamps.append(item.timestamp)
-        if self.proxy is not None:
+        if self.proxy is not None and item.index >= self._resumed:
             self.proxy.add(item.image)
 
-    def finish(self) -> list[str]:
-        return self.proxy.finish() if self.proxy is not None else []
+    def finish(self, stop: threading.Event) -> list[str]:
+        if self.proxy is None:
+            return []
+        written = self.proxy.finish()
+        if not self._resumed:
+            return written
+        if not written and self.table.num_frames > self._resumed:
+            return []  # the part after the checkpoint failed: none rather than a short one
+        return _proxy_of_resumed_run(self._job, self._resumed, stop)
 
     def abort(self) -> None:
         if self.proxy is not None:
             self.proxy.abort()
+
+
+_PROXY_HEAD, _PROXY_TAIL = f".head.{SCRUB_PROXY}", f".tail.{SCRUB_PROXY}"
+
+
+def _proxy_of_resumed_run(job: DetectJob, resumed: int, stop: threading.Event) -> list[str]:
+    """A resumed run wrote the proxy of the frames after its checkpoint; the frames before are
+    decoded once more (no model: a fraction of their first run's cost), encoded apart and
+    joined in front, so that the proxy's frame i is still the video's frame i."""
+    from ambientpose_desktop.pipeline.scrub_proxy import ScrubProxyWriter, join_proxies
+
+    folder = Path(job.output)
+    head, tail = folder / _PROXY_HEAD, folder / _PROXY_TAIL
+    writer = ScrubProxyWriter(folder, _PROXY_HEAD)
+    source = open_source(job.input)
+    frames = source.frames(resumed)
+    try:
+        for _, _, rgb in frames:
+            if stop.is_set():
+                raise RunCanceled(resumed)
+            writer.add(rgb)
+        if not writer.finish():
+            return []
+        if not tail.exists():  # resumed at the very end: the head is the whole proxy
+            head.replace(folder / SCRUB_PROXY)
+            return [SCRUB_PROXY]
+        if join_proxies(head, tail, folder / SCRUB_PROXY):
+            return [SCRUB_PROXY]
+        logger.warning("the scrub proxy's two parts do not fit together; there is none")
+        return []
+    except DecodeError as exc:  # the proxy is optional: never fail a run over it
+        logger.warning("no scrub proxy: {}", exc)
+        writer.abort()
+        return []
+    except BaseException:
+        writer.abort()
+        raise
+    finally:
+        frames.close()
+        source.close()
+        for leftover in (head, tail, ScrubProxyWriter.partial(folder)):  # the last: the
+            leftover.unlink(missing_ok=True)  # interrupted run's unfinished proxy
 
 
 def _render_linked(job: DetectJob, linked: PoseTable, fmt, info: SourceInfo,
@@ -121,6 +177,19 @@ def _render_linked(job: DetectJob, linked: PoseTable, fmt, info: SourceInfo,
         raise
 
 
+def _replay(saved: Saved, stages, sinks: _Sinks, source) -> None:
+    """Rebuild what the stages after the checkpoint (the ids) and the sinks hold, from the
+    saved frames: the online tracker gets exactly the people it got the first time."""
+    for index in range(saved.frames):
+        item = FrameResult(index, float(saved.timestamps[index]), None, saved.persons[index],
+                           saved.appearance[index])
+        for ready in run_stages(stages, [item]):
+            sinks.add(ready)
+    if isinstance(source, VideoSource):  # the frame index covers the frames decoded before
+        source.decoded_pts.extend(saved.pts.tolist())
+        source.decoded_keyframe.extend(saved.keyframes.astype(np.uint8).tobytes())
+
+
 def run(job: DetectJob, sink: EventSink, stop: threading.Event) -> Summary:
     """Process ``job``; raises ``RunCanceled``, ``AmbientPoseError`` subclasses or ``DecodeError``
     (after writing the results of the frames decoded before the damage)."""
@@ -132,18 +201,42 @@ def run(job: DetectJob, sink: EventSink, stop: threading.Event) -> Summary:
     backend = create_backend(params.backend, BackendConfig.from_params(params))
     fmt = get_format(backend.keypoint_format)
     sequence = info.kind == "video" or tracked_as_sequence(source.files, params.image_folder)
-    stages = identity_stages(fmt, info.fps, params.conf, sequence, backend.tracks_itself)
+    checkpoint = Checkpoint(job.output, job.input, params.to_dict(), fmt,
+                            params.checkpoint_every, source if info.kind == "video" else None)
+    saved = None
+    if job.resume and backend.tracks_itself:  # its tracker's state is not ours to rebuild
+        logger.info("the {} backend tracks by itself: a run cannot resume, it starts over",
+                    backend.name)
+    elif job.resume:
+        saved = checkpoint.load()
+        if saved is not None and params.max_frames and saved.frames > params.max_frames:
+            logger.warning("checkpoint ignored, starting over: it holds {} frames, more than "
+                           "--max-frames {}", saved.frames, params.max_frames)
+            saved = None
+    if saved is None:
+        checkpoint.delete()  # an earlier run's: this one starts over
+    resumed = saved.frames if saved is not None else 0
+    stages = identity_stages(fmt, info.fps, params.conf, sequence, backend.tracks_itself,
+                             tap=checkpoint)
     total = min(info.frame_count, params.max_frames) if params.max_frames else info.frame_count
     sink.emit(Started(task=job.task_id, total_frames=total, fps=info.fps,
-                      backend=backend.name, device=backend.device))
+                      backend=backend.name, device=backend.device, resumed_at=resumed))
     logger.info("{}: {}x{}, {} frames at {:.3f} fps; backend {} on {}", Path(job.input).name,
                 info.width, info.height, info.frame_count, info.fps, backend.name, backend.device)
 
     timings: dict[str, float] = {"load_s": time.perf_counter() - t0, "infer_s": 0.0}
-    feed = FrameFeed(source, params.max_frames, stop)
-    sinks = _Sinks(job, info, fmt)
+    sinks = _Sinks(job, info, fmt, resumed)
+    if saved is not None:
+        replay_start = time.perf_counter()
+        _replay(saved, stages[stages.index(checkpoint) + 1:], sinks, source)
+        timings["replay_s"] = time.perf_counter() - replay_start
+        backend.seek(resumed)
+        logger.info("resumed at frame {} from the checkpoint", resumed)
+        sink.progress(Progress(frame=resumed, total_frames=max(total, resumed), fps=0.0,
+                               eta_s=None), force=True)
+    feed = FrameFeed(source, params.max_frames, stop, start=resumed)
     decode_error: DecodeError | None = None
-    seen = 0
+    seen = resumed
     loop_start = time.perf_counter()
     feed.start()
     try:
@@ -163,8 +256,9 @@ def run(job: DetectJob, sink: EventSink, stop: threading.Event) -> Summary:
                          for (index, ts, image), persons in zip(batch, people, strict=True)]
                 for item in run_stages(stages, items):
                     sinks.add(item)
+                checkpoint.save_if_due()
                 seen += len(batch)
-                fps = seen / max(time.perf_counter() - loop_start, 1e-9)
+                fps = (seen - resumed) / max(time.perf_counter() - loop_start, 1e-9)
                 eta = (total - seen) / fps if total and fps else None
                 sink.progress(Progress(
                     frame=seen, total_frames=max(total, seen), fps=round(fps, 2),
@@ -174,7 +268,7 @@ def run(job: DetectJob, sink: EventSink, stop: threading.Event) -> Summary:
                 break
         for item in flush_stages(stages):
             sinks.add(item)
-        outputs = sinks.finish()
+        outputs = sinks.finish(stop)
     except BaseException:
         stop.set()
         sinks.abort()
@@ -199,7 +293,8 @@ def run(job: DetectJob, sink: EventSink, stop: threading.Event) -> Summary:
         info.duration_s = round(info.timestamps[-1] + 1.0 / (info.fps or 1.0), 6)
     timings["elapsed_s"] = time.perf_counter() - t0
     timings["model_fps"] = frames / timings["infer_s"] if timings["infer_s"] else 0.0
-    timings["fps"] = frames / max(time.perf_counter() - loop_start, 1e-9)
+    timings["fps"] = (frames - resumed) / max(time.perf_counter() - loop_start, 1e-9)
+    timings["checkpoint_s"] = checkpoint.save_s
     layers = link_layers(sinks.table.build(), sinks.appearance.build(), sinks.timestamps,
                          fmt, info.fps, params.people,
                          relinked=sequence and not backend.tracks_itself)
@@ -218,6 +313,7 @@ def run(job: DetectJob, sink: EventSink, stop: threading.Event) -> Summary:
         python=sys.executable,
     )
     summary.write(folder.summary)
+    checkpoint.delete()  # the results are complete: nothing to resume
     if decode_error is not None:
         raise DecodeError(f"{decode_error}; results for those frames were saved",
                           decode_error.frames_decoded)

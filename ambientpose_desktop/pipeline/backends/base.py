@@ -143,6 +143,10 @@ class PoseBackend(ABC):
         """People per frame for RGB uint8 frames (H, W, 3); ``idx`` is left at -1 unless
         the backend tracks by itself."""
 
+    def seek(self, frame: int) -> None:  # noqa: B027 - most backends look at pixels only
+        """The next frame ``infer`` gets is frame ``frame`` of the source (a resumed run):
+        for a backend whose output depends on the frame's place (the fake one)."""
+
     @property
     def tracks_itself(self) -> bool:
         """True when the backend assigns ``idx`` itself (then our tracker is skipped)."""

@@ -62,6 +62,9 @@ class FakeBackend(PoseBackend):
     def device(self) -> str:
         return "cpu"
 
+    def seek(self, frame: int) -> None:
+        self._frame = frame
+
     def infer(self, frames: list[np.ndarray]) -> list[list[Person]]:
         out = []
         for image in frames:
