@@ -200,3 +200,41 @@ def test_untracked_rows_reopen_untracked(tmp_path, processed_task):
     for entry in entries:
         per_frame[int(entry["image_id"].split(".")[0])] += 1
     assert all(table.count(f) == n for f, n in per_frame.items())
+
+
+@pytest.mark.parametrize("suffix, individuals", [(".h5", ["mouse", "rat"]), (".csv", ["solo"])])
+def test_deeplabcut_files_written_by_movement_open(processed_task, tmp_path, suffix,
+                                                   individuals):
+    """Predictions another tool wrote (movement's DeepLabCut writer; one individual split
+    out is a single-animal file): positions, likelihoods and absences kept, names as names."""
+    movement = pytest.importorskip("movement.io.save_poses")
+    from movement.io import load_poses
+
+    from ambientpose_desktop.core.edits import EditLog
+    from ambientpose_desktop.core.pose_table import PoseTable
+
+    rng = np.random.default_rng(1)
+    frames, k, n = 8, len(COCO_17.names), len(individuals)
+    position = rng.uniform(0, 600, (frames, 2, k, n))
+    confidence = rng.uniform(0.1, 1, (frames, k, n))
+    position[2, :, :, 0] = np.nan  # the first individual is away in frame 2
+    position[5, :, 3, -1] = np.nan  # one keypoint of the last is not seen in frame 5
+    ds = load_poses.from_numpy(position, confidence, individuals, list(COCO_17.names), fps=25)
+    movement.to_dlc_file(ds, tmp_path / f"clipDLC_resnet50{suffix}", split_individuals=n == 1)
+    (path,) = tmp_path.glob(f"clipDLC_resnet50*{suffix}")
+    video = Summary.read(processed_task / "summary.json").source.path
+    folder = results_folder(path, app_paths().opened, video=video)
+    table = PoseTable.load(folder / "pose.npz")
+    assert table.num_rows == frames * n - 1 and table.count(2) == n - 1
+    for f in (0, 5):
+        for row in range(table.rows(f).start, table.rows(f).stop):
+            i = int(table.idx[row])
+            np.testing.assert_allclose(table.keypoints[row, :, :2],
+                                       position[f, :, :, i].T, atol=1e-4, equal_nan=True)
+            seen = ~np.isnan(position[f, 0, :, i])
+            np.testing.assert_allclose(table.keypoints[row, seen, 2], confidence[f, seen, i],
+                                       atol=1e-6)
+            assert table.scores[row] == pytest.approx(confidence[f, seen, i].mean(), abs=1e-6)
+    assert not table.keypoints[table.rows(5).stop - 1, 3, 2]  # not seen: score 0
+    names = {op.identity: op.name for op in EditLog.load(folder / "edits.json").ops}
+    assert names == dict(enumerate(individuals if n > 1 else ["individual_0"]))
