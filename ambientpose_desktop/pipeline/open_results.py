@@ -81,6 +81,10 @@ def _predictions_folder(path: Path, workspace: Path, video: Path | None,
                         ask_video: AskVideo | None) -> Path:
     from ambientpose_desktop.pipeline.foreign_poses import read_predictions
 
+    before = _opened_before(path, workspace)
+    if before is not None and (video is None or Path(video).expanduser().resolve()
+                               == Path(before.source.path)):
+        return _folder_of(path, workspace)  # not read again: an hour of it takes a minute
     poses = read_predictions(path)
     chosen = _choose_video(path, video, poses.video, ask_video)
     return _foreign_folder(path, chosen, workspace, lambda files, source: _write_predictions(
@@ -189,6 +193,26 @@ def _format_of_entries(pose: Path, entries: list[dict]) -> str:
                          f"none is a keypoint format the viewer knows") from None
 
 
+def _folder_of(results: Path, workspace: Path) -> Path:
+    return Path(workspace) / hashlib.sha256(str(results.resolve()).encode()).hexdigest()[:16]
+
+
+def _stamp(results: Path) -> dict:
+    """What ``summary.json``'s params record of the file: a changed file is opened anew."""
+    return {"opened_from": str(results.resolve()), "mtime_ns": results.stat().st_mtime_ns}
+
+
+def _opened_before(results: Path, workspace: Path) -> Summary | None:
+    """The summary of the folder made for this very file, its video still there; else None."""
+    files = TaskFolder(_folder_of(results, workspace))
+    if not files.has_results():
+        return None
+    summary = Summary.read(files.summary)
+    if summary.params != _stamp(results) or not Path(summary.source.path).exists():
+        return None
+    return summary
+
+
 def _foreign_folder(pose: Path, video: Path, workspace: Path, fill: Fill) -> Path:
     """The folder of results made elsewhere: made (``fill`` writes the poses) unless the
     same file and video were opened before."""
@@ -198,12 +222,10 @@ def _foreign_folder(pose: Path, video: Path, workspace: Path, fill: Fill) -> Pat
         raise InputError(f"the video {video} does not exist")
     source = probe(video)
     source.path = str(video.resolve())
-    key = hashlib.sha256(str(pose.resolve()).encode()).hexdigest()[:16]
-    folder = Path(workspace) / key
+    folder = _folder_of(pose, workspace)
     files = TaskFolder(folder)
-    stamp = {"opened_from": str(pose.resolve()), "mtime_ns": pose.stat().st_mtime_ns}
-    if files.has_results() and Summary.read(files.summary).params == stamp \
-            and Summary.read(files.summary).source.path == source.path:
+    before = _opened_before(pose, workspace)
+    if before is not None and before.source.path == source.path:
         return folder  # opened before: its edits and filtered layer are still there
     if folder.exists():
         shutil.rmtree(folder)  # the JSON or its video changed: the old copy is not its own
@@ -215,6 +237,6 @@ def _foreign_folder(pose: Path, video: Path, workspace: Path, fill: Fill) -> Pat
         raise
     # written last: a folder without it is not finished and is made again next time
     Summary(source=source, keypoint_format=fmt, backend=FOREIGN_BACKEND, device="",
-            params=stamp, frames_processed=source.frame_count, persons=persons,
+            params=_stamp(pose), frames_processed=source.frame_count, persons=persons,
             tracks=tracks, timings={}).write(files.summary)
     return folder

@@ -67,7 +67,24 @@ def test_our_exports_open_and_export_back_to_the_source(processed_task, tmp_path
             assert back[key]["score"] == pytest.approx(entry["score"], abs=1e-5)
     assert not (folder / "edits.json").exists()  # our own person_<idx> names: no renames
     assert folder_digest(out.parent) == before  # the user's file is never changed
-    assert results_folder(out, app_paths().opened) == folder  # reopened, not made again
+
+
+def test_reopening_finds_the_folder_without_reading_the_file_again(processed_task, tmp_path,
+                                                                   monkeypatch):
+    from ambientpose_desktop.pipeline import foreign_poses
+
+    out = _exported(processed_task, tmp_path, "slp", "p.slp")
+    folder = results_folder(out, app_paths().opened)
+    (folder / "marker").write_text("kept")
+    read = []
+    real = foreign_poses.read_predictions
+    monkeypatch.setattr(foreign_poses, "read_predictions",
+                        lambda path: read.append(path) or real(path))
+    assert results_folder(out, app_paths().opened) == folder and not read
+    stat = out.stat()
+    os.utime(out, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))  # the file changed
+    assert results_folder(out, app_paths().opened) == folder and read == [out]
+    assert not (folder / "marker").exists()  # made anew
 
 
 def test_ambientpose_view_opens_our_slp_in_the_viewer(qtbot, processed_task, tmp_path):
