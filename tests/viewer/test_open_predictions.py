@@ -255,3 +255,30 @@ def test_deeplabcut_files_written_by_movement_open(processed_task, tmp_path, suf
     assert not table.keypoints[table.rows(5).stop - 1, 3, 2]  # not seen: score 0
     names = {op.identity: op.name for op in EditLog.load(folder / "edits.json").ops}
     assert names == dict(enumerate(individuals if n > 1 else ["individual_0"]))
+
+
+def test_file_open_results_in_the_viewer_opens_a_dlc_file(qtbot, processed_task, tmp_path,
+                                                          monkeypatch):
+    """Ctrl+O offers the prediction files and opens the one chosen in a viewer of its own."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication, QFileDialog
+
+    from ambientpose_desktop.gui.viewer import ViewerWindow
+    from tests.viewer.driving import key
+
+    out = _exported(processed_task, tmp_path, "dlc", "pDLC.csv")
+    window = open_viewer(qtbot, processed_task)
+    filters = []
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        lambda parent, title, folder, filter_: (filters.append(filter_)
+                                                                or str(out), ""))
+    key(window, Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier)
+    assert "*.slp *.h5 *.csv" in filters[0]
+    opened = [w for w in QApplication.topLevelWidgets()
+              if isinstance(w, ViewerWindow) and w is not window and w.isVisible()]
+    assert len(opened) == 1 and opened[0].task.folder.parent == app_paths().opened
+    assert opened[0].task.video == (tmp_path / "elsewhere" / "p.avi").resolve()
+    opened[0].state.seek(12)  # drawn when the frame arrives (this viewer is not synchronous)
+    expected = sorted(p.idx for p in window.history.table.to_table().persons(12))
+    qtbot.waitUntil(lambda: sorted(p.idx for p in opened[0].canvas.persons) == expected)
+    opened[0].close()
