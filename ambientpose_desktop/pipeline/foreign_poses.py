@@ -20,13 +20,10 @@ from ambientpose_desktop.core.errors import InputError
 from ambientpose_desktop.core.identities import identities_of_names
 from ambientpose_desktop.core.keypoints import KeypointFormat, format_for_names
 from ambientpose_desktop.core.pose_table import PoseTable
+from ambientpose_desktop.pipeline.export import MissingExtra
 
 PREDICTION_SUFFIXES = (".slp", ".h5", ".csv")
 EXTRA = "interchange"
-
-
-class MissingExtra(InputError):
-    """A reader this install lacks; the message names the extra that brings it."""
 
 
 @dataclass

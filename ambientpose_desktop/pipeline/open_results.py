@@ -116,7 +116,7 @@ def _write_predictions(path: Path, poses: ForeignPoses, files: TaskFolder,
         for identity, name in poses.names.items():
             log.append(Rename(identity, name))
         log.save(files.edits)
-    return poses.keypoint_format, table.num_rows, len({int(i) for i in table.idx if i >= 0})
+    return poses.keypoint_format, table.num_rows, len(np.unique(table.idx[table.idx >= 0]))
 
 
 def _pose_json_in(folder: Path) -> Path:
