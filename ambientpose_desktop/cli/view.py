@@ -13,15 +13,20 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "view", help="open results in the viewer",
         description="Open results in the viewer to look at, proofread, filter and export "
                     "them: a task, a results folder written by `ambientpose detect --output "
-                    "DIR`, its pose.json or pose.npz, or pose JSON in AlphaPose's format made "
-                    "elsewhere (with its video). Results made elsewhere get a folder of their "
-                    "own in the app's data folder; the file itself is never changed.")
+                    "DIR`, its pose.json or pose.npz, or results made elsewhere with their "
+                    "video: pose JSON in AlphaPose's format, SLEAP predictions (.slp, "
+                    "analysis .h5) or DeepLabCut predictions (.h5, .csv; these two need the "
+                    "interchange extra). Their keypoints must be a format AmbientPose knows "
+                    "(COCO-17, Halpe-26, Halpe-136, matched by name). Results made elsewhere "
+                    "get a folder of their own in the app's data folder; the file itself is "
+                    "never changed.")
     p.add_argument("path", metavar="PATH",
                    help="task id (see `ambientpose tasks`), results folder, pose.json / "
-                        "pose.npz, or an AlphaPose-format JSON file or its folder")
+                        "pose.npz, an AlphaPose-format JSON file or its folder, a .slp, or a "
+                        "SLEAP analysis or DeepLabCut .h5 / .csv")
     p.add_argument("--video", type=Path, default=None, metavar="VIDEO",
-                   help="the video of results made elsewhere (default: the only video "
-                        "beside them)")
+                   help="the video of results made elsewhere (default: the one a SLEAP file "
+                        "names, if it is there, else the only video beside them)")
     add_recover_flag(p)
     p.set_defaults(func=_run_view)
 

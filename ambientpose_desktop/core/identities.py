@@ -10,6 +10,8 @@ higher-scored one is kept.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +22,21 @@ from ambientpose_desktop.core.pose_table import PoseTable
 def identity_name(identity: int) -> str:
     """``person_3`` for track 3; ``untracked_2`` for the second untracked slot (-2)."""
     return f"person_{identity}" if identity >= 0 else f"untracked_{-identity}"
+
+
+_OUR_NAME = re.compile(r"(person|untracked)_(\d+)")
+
+
+def identities_of_names(names: Sequence[str]) -> tuple[list[int], dict[int, str]]:
+    """Track ids for the identities of a SLEAP or DeepLabCut file, in its order, and the names
+    to keep. Our own names (``identity_name``) give their ids back (``untracked_<n>``: -1, no
+    track), so our exports reopen as they were; other names number the identities 0, 1, …
+    and are kept as their names."""
+    ours = [_OUR_NAME.fullmatch(name) for name in names]
+    tracked = [int(m.group(2)) for m in ours if m and m.group(1) == "person"]
+    if all(ours) and len(set(tracked)) == len(tracked):
+        return [int(m.group(2)) if m.group(1) == "person" else -1 for m in ours], {}
+    return list(range(len(names))), dict(enumerate(names))
 
 
 def row_identities(table: PoseTable) -> np.ndarray:

@@ -162,3 +162,21 @@ def format_for_count(num_keypoints: int) -> KeypointFormat:
         if fmt.num_keypoints == num_keypoints:
             return fmt
     raise KeyError(f"no keypoint format has {num_keypoints} keypoints")
+
+
+def _plain(name: str) -> str:
+    return name.strip().lower().replace(" ", "_").replace("-", "_")
+
+
+def format_for_names(names: list[str]) -> tuple[KeypointFormat, list[int]]:
+    """The format whose keypoints ``names`` are (in any order; case, spaces and hyphens
+    aside) and each name's keypoint index in it: how the skeleton of a SLEAP or DeepLabCut
+    file maps onto ours. ``KeyError`` saying why when no format has exactly these names."""
+    wanted = [_plain(n) for n in names]
+    for fmt in FORMATS.values():
+        index = {_plain(n): i for i, n in enumerate(fmt.names)}
+        if len(set(wanted)) == len(wanted) == fmt.num_keypoints and set(wanted) <= set(index):
+            return fmt, [index[w] for w in wanted]
+    shown = ", ".join(names[:4]) + (", …" if len(names) > 4 else "")
+    raise KeyError(f"its {len(names)} keypoints ({shown}) are not those of a keypoint format "
+                   f"AmbientPose knows ({', '.join(FORMATS)}, matched by name)")

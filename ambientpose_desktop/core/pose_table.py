@@ -100,6 +100,24 @@ class PoseTable:
             idx=np.asarray([p.idx for p in people], np.int32),
         )
 
+    @classmethod
+    def from_rows(cls, frames: np.ndarray, keypoints: np.ndarray, scores: np.ndarray,
+                  idx: np.ndarray, num_frames: int) -> PoseTable:
+        """A table of rows given with their frame numbers (results read from another format):
+        rows keep their order within a frame; each box spans the row's keypoints that are
+        there (x, y not NaN), as those formats carry no boxes."""
+        order = np.argsort(np.asarray(frames, np.int64), kind="stable")
+        offsets = np.zeros(num_frames + 1, np.int64)
+        np.cumsum(np.bincount(np.asarray(frames, np.int64), minlength=num_frames),
+                  out=offsets[1:])
+        keypoints = np.asarray(keypoints, np.float32)[order]
+        low = np.fmin.reduce(keypoints[..., :2], axis=1)  # NaN ignored, no warning
+        high = np.fmax.reduce(keypoints[..., :2], axis=1)
+        return cls(offsets=offsets, keypoints=keypoints,
+                   boxes=np.concatenate([low, high - low], axis=1).astype(np.float32),
+                   scores=np.asarray(scores, np.float32)[order],
+                   idx=np.asarray(idx, np.int32)[order])
+
     def select(self, keep: np.ndarray) -> PoseTable:
         """The table of the rows where ``keep`` (rows,) bool is true, frames unchanged."""
         kept_per_frame = np.bincount(self.frame_of_row()[keep], minlength=self.num_frames)

@@ -393,10 +393,9 @@ class MainWindow(QMainWindow):
     def choose_results(self) -> None:
         """File → Open results…: any results folder or pose file, task or not."""
         from ambientpose_desktop.gui.viewer.window import open_results
+        from ambientpose_desktop.pipeline.open_results import OPEN_FILTER
 
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Open results", "",
-            "Results (summary.json pose.json pose.npz *.json);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(self, "Open results", "", OPEN_FILTER)
         if path:
             open_results(Path(path), self, ask_video=lambda what: _ask_video(self, what))
 

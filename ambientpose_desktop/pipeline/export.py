@@ -51,7 +51,8 @@ class ExportCanceled(AmbientPoseError):
 
 
 class MissingExtra(InputError):
-    """The format's writer needs a library this install lacks (the message names the extra)."""
+    """A writer or reader (an export, or opening SLEAP and DeepLabCut files) needs a library
+    this install lacks; the message names the extra that brings it."""
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,12 @@
 
 import numpy as np
 
-from ambientpose_desktop.core.identities import identity_arrays, identity_name, row_identities
+from ambientpose_desktop.core.identities import (
+    identities_of_names,
+    identity_arrays,
+    identity_name,
+    row_identities,
+)
 from ambientpose_desktop.core.pose_table import PoseTable
 
 
@@ -35,3 +40,12 @@ def test_the_best_scored_of_two_rows_of_one_track_is_kept():
     assert arrays.identities == [1, 2]
     assert arrays.scores[0, 0] == np.float32(0.8) and arrays.keypoints[0, 0, 0, 0] == 1
     assert np.isnan(arrays.scores[1, 0]) and arrays.scores[1, 1] == np.float32(0.1)
+
+
+def test_our_names_give_their_ids_back_and_others_are_kept():
+    ours = [identity_name(i) for i in (7, 2, -1, -2)]
+    assert identities_of_names(ours) == ([7, 2, -1, -1], {})
+    assert identities_of_names(["mouse", "rat"]) == ([0, 1], {0: "mouse", 1: "rat"})
+    # one name not ours, or one id twice: numbered in order, every name kept
+    assert identities_of_names(["person_4", "rat"]) == ([0, 1], {0: "person_4", 1: "rat"})
+    assert identities_of_names(["person_1", "person_01"])[0] == [0, 1]

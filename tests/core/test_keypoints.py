@@ -8,6 +8,7 @@ from ambientpose_desktop.core.keypoints import (
     LEFT,
     RIGHT,
     format_for_count,
+    format_for_names,
     get_format,
 )
 
@@ -52,3 +53,17 @@ def test_every_keypoint_has_an_oks_sigma(fmt):
 def test_coco_sigmas_are_cocoevals():
     params = pytest.importorskip("pycocotools.cocoeval").Params(iouType="keypoints")
     assert COCO_17.sigmas == pytest.approx(list(params.kpt_oks_sigmas))
+
+
+def test_a_files_keypoint_names_find_their_format_in_any_order():
+    names = ["Right Ankle", "nose", *COCO_17.names[1:16]]  # case and spaces aside
+    fmt, index = format_for_names(names)
+    assert fmt is COCO_17 and index == [16, *range(16)]
+    assert format_for_names(list(HALPE_26.names))[0] is HALPE_26
+
+
+@pytest.mark.parametrize("names", [list(COCO_17.names[:16]), [*COCO_17.names, "tail"],
+                                   [*COCO_17.names[:16], "nose"], ["snout", "tail"]])
+def test_names_that_are_no_format_are_refused(names):
+    with pytest.raises(KeyError, match="not those of a keypoint format AmbientPose knows"):
+        format_for_names(names)

@@ -54,3 +54,14 @@ def test_frame_of_row_and_counts():
     assert [table.count(i) for i in range(3)] == [2, 0, 1]
     assert table.frame_of_row().tolist() == [0, 0, 2]
     assert table.persons(1) == []
+
+
+def test_rows_with_their_frames_make_a_table_with_boxes_of_the_points_there():
+    keypoints = np.array([[[1, 2, 0.5], [5, 9, 0.5]], [[3, 3, 1], [np.nan, np.nan, 0]],
+                          [[0, 0, 1], [4, 4, 1]]], np.float32)
+    table = PoseTable.from_rows(np.array([3, 1, 3]), keypoints, np.array([0.1, 0.2, 0.3]),
+                                np.array([5, 6, 7]), num_frames=5)
+    assert table.offsets.tolist() == [0, 0, 1, 1, 3, 3]
+    assert table.idx.tolist() == [6, 5, 7]  # by frame, in their order within a frame
+    np.testing.assert_allclose(table.boxes, [[3, 3, 0, 0], [1, 2, 4, 7], [0, 0, 4, 4]])
+    np.testing.assert_allclose(table.scores, [0.2, 0.1, 0.3])

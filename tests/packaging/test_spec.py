@@ -109,3 +109,26 @@ def test_every_export_works_with_the_excluded_modules_absent(processed_task, tmp
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert out.stat().st_size > 0
 
+
+
+@pytest.mark.parametrize(("fmt", "name"), [("slp", "p.slp"), ("analysis-h5", "p.analysis.h5"),
+                                           ("dlc", "p.h5")])
+def test_foreign_predictions_open_with_the_excluded_modules_absent(processed_task, tmp_path,
+                                                                   fmt, name):
+    """What `ambientpose view` reads of SLEAP and DeepLabCut files needs nothing the frozen
+    app leaves out (sleap-io's loaders with imageio_ffmpeg, skia… absent)."""
+    pytest.importorskip("sleap_io", reason="the interchange extra is not installed")
+    from ambientpose_desktop.core.summary import Summary
+    from ambientpose_desktop.pipeline.export import export_task
+
+    out = export_task(processed_task, fmt, tmp_path / name)
+    video = Summary.read(processed_task / "summary.json").source.path
+    code = ("import sys\n"
+            f"for name in {spec_excludes()!r}:\n"
+            "    sys.modules[name] = None\n"
+            "from ambientpose_desktop.pipeline.open_results import results_folder\n"
+            f"print(results_folder({str(out)!r}, {str(tmp_path / 'ws')!r}, {video!r}))")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert (Path(proc.stdout.strip()) / "pose.npz").is_file()

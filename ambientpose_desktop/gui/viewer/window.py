@@ -304,12 +304,14 @@ class ViewerWindow(QMainWindow):
         return self.filter_dialog
 
     def choose_results(self) -> None:
-        """File → Open results…: a results folder, or a pose.json / pose.npz file."""
+        """File → Open results…: a results folder's pose file, AlphaPose JSON, SLEAP or
+        DeepLabCut predictions (``pipeline.open_results``)."""
         from PySide6.QtWidgets import QFileDialog
 
+        from ambientpose_desktop.pipeline.open_results import OPEN_FILTER
+
         path, _ = QFileDialog.getOpenFileName(
-            self, "Open results", str(self.task.folder.parent),
-            "Results (summary.json pose.json pose.npz *.json *.npz);;All files (*)")
+            self, "Open results", str(self.task.folder.parent), OPEN_FILTER)
         if path:
             open_results(Path(path), self.parentWidget(), ask_video=self._ask_video)
 
@@ -328,8 +330,8 @@ class ViewerWindow(QMainWindow):
 def open_results(path: Path, parent=None, video: Path | None = None,
                  ask_video=None) -> ViewerWindow | None:
     """Open any results in a viewer (``ambientpose view``, File → Open results…): a results
-    folder, its pose file, or foreign AlphaPose JSON with its video
-    (``pipeline.open_results``); what cannot be opened is said in one line."""
+    folder, its pose file, or foreign AlphaPose JSON, SLEAP or DeepLabCut predictions with
+    their video (``pipeline.open_results``); what cannot be opened is said in one line."""
     from ambientpose_desktop.core.paths import app_paths
     from ambientpose_desktop.pipeline.open_results import results_folder
 
