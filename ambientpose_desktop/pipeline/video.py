@@ -85,8 +85,9 @@ class VideoSource:
             codec=stream.codec_context.name or "",
         )
 
-    def frames(self, max_frames: int | None = None) -> Iterator[Frame]:
-        """Decode in order. A damaged stream raises ``DecodeError`` after the good frames."""
+    def frames(self, max_frames: int | None = None, start: int = 0) -> Iterator[Frame]:
+        """Decode in order from frame ``start``. A damaged stream raises ``DecodeError`` after
+        the good frames."""
         import av
 
         index = 0
@@ -95,6 +96,9 @@ class VideoSource:
             for frame in self._container.decode(self._stream):
                 t = float(frame.time) if frame.time is not None else index / (self.info.fps or 1)
                 first = t if first is None else first
+                if index < start:  # TEMPORARY until the resume branch's exact seek
+                    index += 1
+                    continue
                 self.pts_missing |= frame.pts is None
                 self.decoded_pts.append(frame.pts or 0)
                 self.decoded_keyframe.append(bool(frame.key_frame))
@@ -108,6 +112,11 @@ class VideoSource:
         claimed = self._stream.frames
         if claimed and claimed - index > max(2, claimed // 100):
             self._raise_damaged(index, "the file ends early")
+
+    def seconds(self, pts: int) -> float:
+        """The time PyAV gives a frame of presentation time ``pts`` (the same float, so
+        chunks of a video joined have the timestamps of one run)."""
+        return float(pts * self._stream.time_base)
 
     def _raise_damaged(self, index: int, reason: str) -> None:
         total = self._stream.frames

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from loguru import logger
 
+from ambientpose_desktop.core.chunks import lead_in_frames
 from ambientpose_desktop.core.errors import DecodeError, InputError, OutputError
 from ambientpose_desktop.core.events import Progress, Started
 from ambientpose_desktop.core.keypoints import get_format
@@ -55,6 +56,10 @@ class DetectJob:
     params: TaskParams = field(default_factory=TaskParams)
     task_id: str = ""
     scrub_proxy: bool = True  # small 360p scrub.mp4 for the viewer's fast seeks (scrub_proxy.py)
+    # A chunk of a long video run on a cluster: frames ``start`` to ``stop - 1`` (``stop``
+    # ``None``: to the end), raw results into ``output`` (a chunk folder) for the join.
+    frame_range: tuple[int, int | None] | None = None
+    join_chunks: int = 0  # the join of this many chunk folders under ``output``
 
 
 def prepare_output(folder: Path) -> None:
@@ -72,10 +77,11 @@ class _Sinks:
     """Where each ready frame goes: the results table with its appearance descriptors, and
     the scrub proxy."""
 
-    def __init__(self, job: DetectJob, info: SourceInfo, fmt) -> None:
+    def __init__(self, job: DetectJob, info: SourceInfo, fmt, own_from: int = 0) -> None:
         self.table = PoseTableBuilder(fmt.num_keypoints)
         self.appearance = AppearanceSink(fmt)
         self.timestamps = array("d")  # seconds of each frame (8 bytes, not a float object)
+        self.own_from = own_from  # a chunk's first own frame: the lead-in is not in its proxy
         self.proxy = None
         if job.scrub_proxy and info.kind == "video":
             from ambientpose_desktop.pipeline.scrub_proxy import ScrubProxyWriter
@@ -86,7 +92,7 @@ class _Sinks:
         self.table.add(item.persons)
         self.appearance.add(item)
         self.timestamps.append(item.timestamp)
-        if self.proxy is not None:
+        if self.proxy is not None and item.index >= self.own_from:
             self.proxy.add(item.image)
 
     def finish(self) -> list[str]:
@@ -131,6 +137,10 @@ def run(job: DetectJob, sink: EventSink, stop: threading.Event) -> Summary:
     (after writing the results of the frames decoded before the damage)."""
     t0 = time.perf_counter()
     params = check_task_params(job.params)
+    if job.join_chunks:
+        from ambientpose_desktop.pipeline.chunk_join import join_chunks
+
+        return join_chunks(job, sink, stop)
     source = open_source(job.input)
     info: SourceInfo = source.info
     prepare_output(job.output)
@@ -139,14 +149,20 @@ def run(job: DetectJob, sink: EventSink, stop: threading.Event) -> Summary:
     sequence = info.kind == "video" or tracked_as_sequence(source.files, params.image_folder)
     stages = identity_stages(fmt, info.fps, params.conf, sequence, backend.tracks_itself)
     total = min(info.frame_count, params.max_frames) if params.max_frames else info.frame_count
+    own_from, first, end = 0, 0, params.max_frames
+    if job.frame_range is not None:  # a chunk: the lead-in, then its own frames
+        own_from, end = job.frame_range
+        first = own_from - lead_in_frames(own_from, info.fps)
+        total = max(0, (end if end is not None else info.frame_count) - own_from)
+        backend.start_at(first)
     sink.emit(Started(task=job.task_id, total_frames=total, fps=info.fps,
                       backend=backend.name, device=backend.device))
     logger.info("{}: {}x{}, {} frames at {:.3f} fps; backend {} on {}", Path(job.input).name,
                 info.width, info.height, info.frame_count, info.fps, backend.name, backend.device)
 
     timings: dict[str, float] = {"load_s": time.perf_counter() - t0, "infer_s": 0.0}
-    feed = FrameFeed(source, params.max_frames, stop)
-    sinks = _Sinks(job, info, fmt)
+    feed = FrameFeed(source, end, stop, start=first)
+    sinks = _Sinks(job, info, fmt, own_from)
     decode_error: DecodeError | None = None
     seen = 0
     loop_start = time.perf_counter()
@@ -169,10 +185,11 @@ def run(job: DetectJob, sink: EventSink, stop: threading.Event) -> Summary:
                 for item in run_stages(stages, items):
                     sinks.add(item)
                 seen += len(batch)
+                done = max(0, seen - (own_from - first))  # a chunk's lead-in is not its work
                 fps = seen / max(time.perf_counter() - loop_start, 1e-9)
-                eta = (total - seen) / fps if total and fps else None
+                eta = (total - done) / fps if total and fps else None
                 sink.progress(Progress(
-                    frame=seen, total_frames=max(total, seen), fps=round(fps, 2),
+                    frame=done, total_frames=max(total, done), fps=round(fps, 2),
                     eta_s=None if eta is None else round(eta, 1),
                 ), force=end is not None)
             if end is not None:
@@ -191,6 +208,12 @@ def run(job: DetectJob, sink: EventSink, stop: threading.Event) -> Summary:
         backend.close()
 
     frames = sinks.table.num_frames
+    if job.frame_range is not None:
+        from ambientpose_desktop.pipeline.chunk_join import save_chunk
+
+        timings["elapsed_s"] = time.perf_counter() - t0
+        return save_chunk(job, source, sinks, first, backend, fmt, timings, outputs,
+                          decode_error)
     if not frames and decode_error is None:
         raise InputError(f"{Path(job.input).name} contains no decodable frames")
     if not params.max_frames or frames < params.max_frames:

@@ -148,5 +148,9 @@ class PoseBackend(ABC):
         """True when the backend assigns ``idx`` itself (then our tracker is skipped)."""
         return False
 
+    def start_at(self, frame: int) -> None:  # noqa: B027 - most read only the image
+        """The next frame ``infer`` gets is frame ``frame`` of the video (a chunk of a long
+        video); for backends whose output depends on more than the image."""
+
     def close(self) -> None:  # noqa: B027 - most backends have nothing to release
         """Release models and GPU memory."""

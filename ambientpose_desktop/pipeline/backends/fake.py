@@ -62,6 +62,9 @@ class FakeBackend(PoseBackend):
     def device(self) -> str:
         return "cpu"
 
+    def start_at(self, frame: int) -> None:
+        self._frame = frame  # its people depend on the frame's index in the video
+
     def infer(self, frames: list[np.ndarray]) -> list[list[Person]]:
         out = []
         for image in frames:
