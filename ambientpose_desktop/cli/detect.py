@@ -91,6 +91,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--events", choices=EVENT_MODES, default="auto",
                    help="jsonl: one JSON event per line on stdout (what programs read); bar: a "
                         "progress bar; auto (default): jsonl when stdout is not a terminal")
+    p.add_argument("--resume", action="store_true",
+                   help="carry on from the output folder's last checkpoint (see "
+                        "--checkpoint-every); starts over when there is none it can use")
     p.add_argument("--task", default="", help=argparse.SUPPRESS)  # set by the runners
     # A chunk of a long video on a cluster, and the join of the chunks (runner/dask_chunks.py).
     p.add_argument(START_FLAG, type=int, default=None, help=argparse.SUPPRESS)
@@ -124,7 +127,7 @@ def _run_detect(args: argparse.Namespace) -> int:
             raise InputError(f"no frames between {START_FLAG} {frame_range[0]} and "
                              f"{STOP_FLAG} {args.stop_frame}")
     job = DetectJob(input=source, output=output, params=params, task_id=args.task,
-                    frame_range=frame_range, join_chunks=args.join_chunks)
+                    resume=args.resume, frame_range=frame_range, join_chunks=args.join_chunks)
     mode = args.events
     if mode == "auto":
         mode = "bar" if sys.stdout.isatty() else "jsonl"

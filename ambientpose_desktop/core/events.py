@@ -32,6 +32,7 @@ class Started(Event):
     fps: float
     backend: str
     device: str
+    resumed_at: int = 0  # the frame a resumed run carries on from (its checkpoint's)
 
 
 @dataclass

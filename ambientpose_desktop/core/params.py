@@ -157,6 +157,10 @@ class TaskParams:
                                "sequence: frames of one recording, tracked; stills: unrelated "
                                "pictures, never tracked across images; auto: numbered "
                                "same-size images are a sequence", choices=FOLDER_MODES)
+    checkpoint_every: int = _param("int", 500, "Checkpoint every (frames)",
+                                   "save progress every N frames, so an interrupted run "
+                                   "resumes from there (0: never)",
+                                   minimum=0, maximum=10**7)
     # Checked by the backend that declares them (``pipeline.backends``), not here.
     backend_options: dict[str, Any] = field(default_factory=dict)
 

@@ -28,7 +28,8 @@ ERROR = "error.txt"
 FRAME_INDEX = "frames.npz"
 SCRUB_PROXY = "scrub.mp4"
 OVERLAY_VIDEO = "overlay.mp4"
-CHECKPOINT = "checkpoint"
+CHECKPOINT = "checkpoint"  # a folder: one part per interval, then its manifest
+CHECKPOINT_MANIFEST = "manifest.json"
 MEDIA_CHECK = "check.json"
 CHUNKS = "chunks"
 CHUNK_RECORD = "chunk.json"
@@ -98,6 +99,10 @@ class TaskFolder:
     def checkpoint(self) -> Path:
         """Where a running worker keeps what a resumed run needs to carry on."""
         return self.path / CHECKPOINT
+
+    def has_checkpoint(self) -> bool:
+        """A run was interrupted after saving some progress (its manifest is written last)."""
+        return (self.checkpoint / CHECKPOINT_MANIFEST).is_file()
 
     @property
     def media_check(self) -> Path:

@@ -184,9 +184,11 @@ class AppearanceSink:
         return len(self._rows)
 
     def add(self, item) -> None:
-        """``item`` is a ``pipeline.frame_stages.FrameResult`` (its image and people)."""
+        """``item`` is a ``pipeline.frame_stages.FrameResult``: its descriptors, or its
+        image and people to describe."""
         if item.persons:
-            self._rows.extend(describe(item.image, item.persons, self._sampler))
+            self._rows.extend(item.descriptors if item.descriptors is not None
+                              else describe(item.image, item.persons, self._sampler))
 
     def build(self) -> np.ndarray:
         """(rows, DESCRIPTOR_SIZE) float16."""

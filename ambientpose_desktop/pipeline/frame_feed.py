@@ -22,8 +22,8 @@ class FrameFeed:
     def __init__(self, source: FrameSource, max_frames: int | None, stop: threading.Event,
                  depth: int = 8, start: int = 0) -> None:
         self._source = source
-        self._max_frames = max_frames  # from ``start``: frames ``start`` to ``max_frames - 1``
-        self._start = start
+        self._max_frames = max_frames
+        self._start = start  # the first frame to decode (a resumed run's)
         self._stop = stop
         self._queue: queue.Queue = queue.Queue(maxsize=depth)
         self._thread = threading.Thread(target=self._decode, name="decode", daemon=True)
@@ -49,18 +49,13 @@ class FrameFeed:
         """Frames into the queue, then ``_END`` (or the exception that ended decoding)."""
         started = time.perf_counter()
         item: Any = _END
-        frames = (self._source.frames(start=self._start) if self._start
-                  else self._source.frames(self._max_frames))
         try:
-            for frame in frames:
-                if self._max_frames is not None and frame[0] >= self._max_frames:
-                    break
+            for frame in self._source.frames(self._max_frames, start=self._start):
                 if not self._put(frame):
                     return
         except Exception as exc:  # handed to the consumer, which decides what it means
             item = exc
         finally:
-            frames.close()  # end the decoding generator before its container is closed
             self.decode_s = time.perf_counter() - started
         self._put(item)
 

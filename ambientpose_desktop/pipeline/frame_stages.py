@@ -26,6 +26,8 @@ class FrameResult:
     timestamp: float
     image: np.ndarray
     persons: list[Person]
+    # (people, DESCRIPTOR_SIZE) appearance, when computed before the ids (``checkpoint``)
+    descriptors: np.ndarray | None = None
 
 
 class FrameStage(Protocol):

@@ -28,11 +28,13 @@ _FALLBACK_FPS = 30.0
 
 
 def identity_stages(fmt: KeypointFormat, fps: float, conf: float, sequence: bool = True,
-                    tracks_itself: bool = False) -> list[FrameStage]:
+                    tracks_itself: bool = False, tap: FrameStage | None = None
+                    ) -> list[FrameStage]:
     """The frame stages that give every person an id: pose NMS, then ByteTrack when
     ``sequence`` (a video, or an image folder that ``stills.tracked_as_sequence``), else an
-    id per person; no id stage when the backend ``tracks_itself``."""
-    stages: list[FrameStage] = [PoseNmsStage(fmt)]
+    id per person; no id stage when the backend ``tracks_itself``. ``tap`` goes between the
+    two: it sees the people before they get ids (what a checkpoint records)."""
+    stages: list[FrameStage] = [PoseNmsStage(fmt), *([tap] if tap is not None else [])]
     if tracks_itself:
         return stages
     if not sequence:

@@ -12,6 +12,7 @@ from array import array
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from loguru import logger
@@ -20,6 +21,9 @@ from natsort import os_sorted
 from ambientpose_desktop.core.errors import DecodeError, InputError
 from ambientpose_desktop.core.media import is_image_name
 from ambientpose_desktop.core.summary import SourceInfo
+
+if TYPE_CHECKING:
+    from ambientpose_desktop.pipeline.frame_index import FrameIndex
 
 Frame = tuple[int, float, np.ndarray]
 
@@ -67,6 +71,7 @@ class VideoSource:
         self.decoded_pts = array("q")
         self.decoded_keyframe = bytearray()
         self.pts_missing = False
+        self._index: FrameIndex | None = None
 
     def _read_info(self) -> SourceInfo:
         stream = self._stream
@@ -86,17 +91,30 @@ class VideoSource:
         )
 
     def frames(self, max_frames: int | None = None, start: int = 0) -> Iterator[Frame]:
-        """Decode in order from frame ``start``. A damaged stream raises ``DecodeError`` after
-        the good frames."""
+        """Decode in order, from frame ``start`` (exactly that frame, see ``_seek``) to the
+        end or to before frame ``max_frames`` (counted from the video's first frame, as the
+        task parameter is). Timestamps are from the video's first frame whatever ``start``.
+        A damaged stream raises ``DecodeError`` after the good frames."""
         import av
 
         index = 0
         first: float | None = None
+        target: int | None = None  # pts of frame ``start``: earlier frames are dropped
+        if start > 0:
+            index, first, target = self._seek(start)
+            if index > start:  # past the end
+                return
+        skip = start - index  # frames to drop by count (a video without timestamps)
         try:
             for frame in self._container.decode(self._stream):
+                if target is not None and frame.pts is not None and frame.pts < target:
+                    continue
+                if max_frames is not None and index >= max_frames:
+                    return
                 t = float(frame.time) if frame.time is not None else index / (self.info.fps or 1)
                 first = t if first is None else first
-                if index < start:  # TEMPORARY until the resume branch's exact seek
+                if skip > 0:
+                    skip -= 1
                     index += 1
                     continue
                 self.pts_missing |= frame.pts is None
@@ -112,6 +130,34 @@ class VideoSource:
         claimed = self._stream.frames
         if claimed and claimed - index > max(2, claimed // 100):
             self._raise_damaged(index, "the file ends early")
+
+    def frame_index(self) -> FrameIndex:
+        """Every frame's timestamp and the keyframes, by demuxing the whole file once (no
+        decoding; seconds for an hour of 1080p); ``InputError`` when frames lack timestamps."""
+        from ambientpose_desktop.pipeline.frame_index import build_index
+
+        if self._index is None:
+            self._index = build_index(self._container, self._stream)
+        return self._index
+
+    def _seek(self, start: int) -> tuple[int, float | None, int | None]:
+        """Put the decoder before frame ``start``: jump to the keyframe at or before it; the
+        caller drops the decoded frames whose timestamp is earlier than that frame's (B-frames
+        of the GOP before it come out too). Returns the frame reached, the first frame's time
+        (timestamps count from it) and that timestamp (a frame after ``start`` when there is
+        no such frame); without timestamps, the caller decodes from frame 0 and drops
+        ``start`` frames by count instead: slow but still exact."""
+        try:
+            index = self.frame_index()
+        except InputError:
+            return 0, None, None
+        if start >= len(index.pts):
+            return start + 1, None, None  # past the end: nothing to decode
+        base = self._stream.time_base
+        first = float(index.pts[0]) * base.numerator / base.denominator  # as ``frame.time``
+        keyframe = index.pts[index.keyframe_before(start)]
+        self._container.seek(keyframe, backward=True, any_frame=False, stream=self._stream)
+        return start, first, index.pts[start]
 
     def seconds(self, pts: int) -> float:
         """The time PyAV gives a frame of presentation time ``pts`` (the same float, so
@@ -155,9 +201,10 @@ class ImageFolderSource:
             frame_names=[f.name for f in files],
         )
 
-    def frames(self, max_frames: int | None = None) -> Iterator[Frame]:
+    def frames(self, max_frames: int | None = None, start: int = 0) -> Iterator[Frame]:
+        """Images ``start`` to before ``max_frames`` (positions in ``files``)."""
         step = 1.0 / self.info.fps if self.info.fps else 0.0
-        for index, path in enumerate(self.files[:max_frames]):
+        for index, path in enumerate(self.files[:max_frames][start:], start):
             image = _read_image(path)
             if image is None:
                 logger.warning("skipping {}: not an image that can be read", path.name)

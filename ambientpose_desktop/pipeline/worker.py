@@ -6,9 +6,11 @@ decode (``frame_feed``, its own thread) → infer (the backend, in batches) → 
 its own thread behind a bounded queue) → at the end, the offline re-linking pass and the
 layers of results (raw, linked), the overlay outputs drawn with the linked ids, the frame
 index and the summary (``pipeline/identity.py``). The model never waits on I/O and memory
-stays flat however long the video. A stop flag (set by SIGTERM/SIGINT) ends the run within one
-batch; results are written under their final names only at the end, through a temporary name,
-so a cancel or crash never leaves a half file behind.
+stays flat however long the video. Every ``checkpoint_every`` frames the people found so far
+are saved (``pipeline/checkpoint.py``); a resumed run replays them and decodes on from there.
+A stop flag (set by SIGTERM/SIGINT) ends the run within one batch; results are written
+under their final names only at the end, through a temporary name, so a cancel or crash
+never leaves a half file behind.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from loguru import logger
 
 from ambientpose_desktop.core.chunks import lead_in_frames
@@ -32,13 +35,14 @@ from ambientpose_desktop.core.summary import SourceInfo, Summary
 from ambientpose_desktop.core.task_folder import TaskFolder
 from ambientpose_desktop.pipeline.appearance import AppearanceSink
 from ambientpose_desktop.pipeline.backends import BackendConfig, check_task_params, create_backend
+from ambientpose_desktop.pipeline.checkpoint import Checkpoint, Saved
 from ambientpose_desktop.pipeline.events_sink import EventSink
 from ambientpose_desktop.pipeline.frame_feed import FrameFeed
 from ambientpose_desktop.pipeline.frame_stages import FrameResult, flush_stages, run_stages
 from ambientpose_desktop.pipeline.identity import identity_stages, link_layers
 from ambientpose_desktop.pipeline.outputs import RenderedOutputs
 from ambientpose_desktop.pipeline.stills import tracked_as_sequence
-from ambientpose_desktop.pipeline.video import open_source
+from ambientpose_desktop.pipeline.video import VideoSource, open_source
 
 
 class RunCanceled(Exception):
@@ -56,6 +60,7 @@ class DetectJob:
     params: TaskParams = field(default_factory=TaskParams)
     task_id: str = ""
     scrub_proxy: bool = True  # small 360p scrub.mp4 for the viewer's fast seeks (scrub_proxy.py)
+    resume: bool = False  # carry on from the output folder's checkpoint when it is usable
     # A chunk of a long video run on a cluster: frames ``start`` to ``stop - 1`` (``stop``
     # ``None``: to the end), raw results into ``output`` (a chunk folder) for the join.
     frame_range: tuple[int, int | None] | None = None
@@ -77,13 +82,15 @@ class _Sinks:
     """Where each ready frame goes: the results table with its appearance descriptors, and
     the scrub proxy."""
 
-    def __init__(self, job: DetectJob, info: SourceInfo, fmt, own_from: int = 0) -> None:
+    def __init__(self, job: DetectJob, info: SourceInfo, fmt, resumed: bool,
+                 own_from: int = 0) -> None:
         self.table = PoseTableBuilder(fmt.num_keypoints)
         self.appearance = AppearanceSink(fmt)
         self.timestamps = array("d")  # seconds of each frame (8 bytes, not a float object)
         self.own_from = own_from  # a chunk's first own frame: the lead-in is not in its proxy
         self.proxy = None
-        if job.scrub_proxy and info.kind == "video":
+        # The proxy's frame i is the video's frame i: a resumed run lacks the first frames.
+        if job.scrub_proxy and info.kind == "video" and not resumed:
             from ambientpose_desktop.pipeline.scrub_proxy import ScrubProxyWriter
 
             self.proxy = ScrubProxyWriter(job.output)
@@ -132,6 +139,19 @@ def _render_linked(job: DetectJob, linked: PoseTable, fmt, fps: float,
         source.close()
 
 
+def _replay(saved: Saved, stages, sinks: _Sinks, source) -> None:
+    """Rebuild what the stages after the checkpoint (the ids) and the sinks hold, from the
+    saved frames: the online tracker gets exactly the people it got the first time."""
+    for index in range(saved.frames):
+        item = FrameResult(index, float(saved.timestamps[index]), None, saved.persons[index],
+                           saved.appearance[index])
+        for ready in run_stages(stages, [item]):
+            sinks.add(ready)
+    if isinstance(source, VideoSource):  # the frame index covers the frames decoded before
+        source.decoded_pts.extend(saved.pts.tolist())
+        source.decoded_keyframe.extend(saved.keyframes.astype(np.uint8).tobytes())
+
+
 def run(job: DetectJob, sink: EventSink, stop: threading.Event) -> Summary:
     """Process ``job``; raises ``RunCanceled``, ``AmbientPoseError`` subclasses or ``DecodeError``
     (after writing the results of the frames decoded before the damage)."""
@@ -147,24 +167,48 @@ def run(job: DetectJob, sink: EventSink, stop: threading.Event) -> Summary:
     backend = create_backend(params.backend, BackendConfig.from_params(params))
     fmt = get_format(backend.keypoint_format)
     sequence = info.kind == "video" or tracked_as_sequence(source.files, params.image_folder)
-    stages = identity_stages(fmt, info.fps, params.conf, sequence, backend.tracks_itself)
+    chunk = job.frame_range is not None  # a chunk is what a lost worker reruns: no checkpoint
+    checkpoint = Checkpoint(job.output, job.input, params.to_dict(), fmt,
+                            0 if chunk else params.checkpoint_every,
+                            source if info.kind == "video" else None)
+    saved = None
+    if job.resume and not chunk and backend.tracks_itself:  # its tracker: not ours to rebuild
+        logger.info("the {} backend tracks by itself: a run cannot resume, it starts over",
+                    backend.name)
+    elif job.resume and not chunk:
+        saved = checkpoint.load()
+        if saved is not None and params.max_frames and saved.frames > params.max_frames:
+            logger.warning("checkpoint ignored, starting over: it holds {} frames, more than "
+                           "--max-frames {}", saved.frames, params.max_frames)
+            saved = None
+    if saved is None:
+        checkpoint.delete()  # an earlier run's: this one starts over
+    resumed = saved.frames if saved is not None else 0
+    stages = identity_stages(fmt, info.fps, params.conf, sequence, backend.tracks_itself,
+                             tap=checkpoint)
     total = min(info.frame_count, params.max_frames) if params.max_frames else info.frame_count
-    own_from, first, end = 0, 0, params.max_frames
+    own_from, first, end = 0, resumed, params.max_frames
     if job.frame_range is not None:  # a chunk: the lead-in, then its own frames
         own_from, end = job.frame_range
         first = own_from - lead_in_frames(own_from, info.fps)
         total = max(0, (end if end is not None else info.frame_count) - own_from)
-        backend.start_at(first)
+        backend.seek(first)
     sink.emit(Started(task=job.task_id, total_frames=total, fps=info.fps,
-                      backend=backend.name, device=backend.device))
+                      backend=backend.name, device=backend.device, resumed_at=resumed))
     logger.info("{}: {}x{}, {} frames at {:.3f} fps; backend {} on {}", Path(job.input).name,
                 info.width, info.height, info.frame_count, info.fps, backend.name, backend.device)
 
     timings: dict[str, float] = {"load_s": time.perf_counter() - t0, "infer_s": 0.0}
+    sinks = _Sinks(job, info, fmt, resumed=bool(resumed), own_from=own_from)
+    if saved is not None:
+        _replay(saved, stages[stages.index(checkpoint) + 1:], sinks, source)
+        backend.seek(resumed)
+        logger.info("resumed at frame {} from the checkpoint", resumed)
+        sink.progress(Progress(frame=resumed, total_frames=max(total, resumed), fps=0.0,
+                               eta_s=None), force=True)
     feed = FrameFeed(source, end, stop, start=first)
-    sinks = _Sinks(job, info, fmt, own_from)
     decode_error: DecodeError | None = None
-    seen = 0
+    seen = resumed
     loop_start = time.perf_counter()
     feed.start()
     try:
@@ -184,9 +228,10 @@ def run(job: DetectJob, sink: EventSink, stop: threading.Event) -> Summary:
                          for (index, ts, image), persons in zip(batch, people, strict=True)]
                 for item in run_stages(stages, items):
                     sinks.add(item)
+                checkpoint.save_if_due()
                 seen += len(batch)
-                done = max(0, seen - (own_from - first))  # a chunk's lead-in is not its work
-                fps = seen / max(time.perf_counter() - loop_start, 1e-9)
+                done = max(0, seen - (own_from - first)) if chunk else seen  # not the lead-in
+                fps = (seen - resumed) / max(time.perf_counter() - loop_start, 1e-9)
                 eta = (total - done) / fps if total and fps else None
                 sink.progress(Progress(
                     frame=done, total_frames=max(total, done), fps=round(fps, 2),
@@ -227,7 +272,8 @@ def run(job: DetectJob, sink: EventSink, stop: threading.Event) -> Summary:
         info.duration_s = round(info.timestamps[-1] + 1.0 / (info.fps or 1.0), 6)
     timings["elapsed_s"] = time.perf_counter() - t0
     timings["model_fps"] = frames / timings["infer_s"] if timings["infer_s"] else 0.0
-    timings["fps"] = frames / max(time.perf_counter() - loop_start, 1e-9)
+    timings["fps"] = (frames - resumed) / max(time.perf_counter() - loop_start, 1e-9)
+    timings["checkpoint_s"] = checkpoint.save_s
     layers = link_layers(sinks.table.build(), sinks.appearance.build(), sinks.timestamps,
                          fmt, info.fps, params.people,
                          relinked=sequence and not backend.tracks_itself)
@@ -246,6 +292,7 @@ def run(job: DetectJob, sink: EventSink, stop: threading.Event) -> Summary:
         python=sys.executable,
     )
     summary.write(folder.summary)
+    checkpoint.delete()  # the results are complete: nothing to resume
     if decode_error is not None:
         raise DecodeError(f"{decode_error}; results for those frames were saved",
                           decode_error.frames_decoded)

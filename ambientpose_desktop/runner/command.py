@@ -34,10 +34,12 @@ def worker_program(worker_python: str | None = None) -> list[str]:
 def detect_arguments(task_id: str, input_path: str | Path, output_dir: str | Path,
                      params: TaskParams) -> list[str]:
     """``detect`` arguments for a task: every declared parameter as its flag (the CLI is made
-    from the same declarations), the events as JSON lines on stdout for the runner to read."""
+    from the same declarations), the events as JSON lines on stdout for the runner to read,
+    and ``--resume``: a retried or re-queued task carries on from its folder's checkpoint
+    (a new task has none, and a finished run deletes its own)."""
     source = Path(input_path)
     args = ["detect", "--image-dir" if source.is_dir() else "--video", str(source),
-            "--output", str(output_dir), "--task", task_id, "--events", "jsonl"]
+            "--output", str(output_dir), "--task", task_id, "--events", "jsonl", "--resume"]
     for name, spec in PARAMS.items():
         value = getattr(params, name)
         if spec.kind == "bool":

@@ -65,6 +65,7 @@ class TaskExecution:
     def apply(self, event: Event) -> None:
         if isinstance(event, Started):
             self.total_frames = event.total_frames
+            self.frames_done = event.resumed_at  # a resumed run starts part-way
             self._write_progress(force=True)
         elif isinstance(event, Progress):
             self.frames_done, self.total_frames = event.frame, event.total_frames

@@ -207,7 +207,7 @@ class _Signals(Listener):
             runner.progress.emit(task_id, event.frame, event.total_frames, event.fps,
                                  event.eta_s)
         elif isinstance(event, Started):
-            runner.progress.emit(task_id, 0, event.total_frames, 0.0, None)
+            runner.progress.emit(task_id, event.resumed_at, event.total_frames, 0.0, None)
             runner.log.emit(task_id, "INFO", f"started: {event.total_frames} frames, "
                                              f"{event.backend} on {event.device}")
         elif isinstance(event, Log):

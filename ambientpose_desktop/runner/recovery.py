@@ -3,8 +3,9 @@
 Its tasks are still RUNNING in the database. A worker whose runner died may still be running
 (the runner was killed, its children were not): nobody records that worker's result, so it is
 stopped first. A worker that finished on its own before that left a complete run in its task
-folder: that task is SUCCESS (the folder is the source of truth for artefacts). Every other
-such task becomes FAILED ("interrupted") and can be retried.
+folder: that task is SUCCESS (the folder is the source of truth for artefacts). A task whose
+worker saved a checkpoint goes back in the queue, where it resumes from it (its worker runs
+with ``--resume``). Every other such task becomes FAILED ("interrupted") and can be retried.
 """
 
 from __future__ import annotations
@@ -14,7 +15,10 @@ import socket
 import time
 from collections.abc import Callable
 
+from loguru import logger
+
 from ambientpose_desktop.core.run_outcome import finished_metrics, finished_run
+from ambientpose_desktop.core.task_folder import TaskFolder
 from ambientpose_desktop.core.tasks import InvalidTransition, TaskStatus
 from ambientpose_desktop.runner.protocol import signal_foreign_worker
 from ambientpose_desktop.store.artefacts import ArtefactStore, process_alive
@@ -38,8 +42,8 @@ def recover_on_start(repo: TaskRepository, artefacts: ArtefactStore,
                      is_alive: Callable[[int], bool] = process_alive,
                      wait_s: float = ORPHAN_STOP_WAIT_S) -> list[Task]:
     """Stop orphaned workers of dead runners on this machine, then settle every task a dead
-    runner left RUNNING: SUCCESS when its folder holds a finished run, else FAILED
-    ("interrupted"); returns those tasks."""
+    runner left RUNNING: SUCCESS when its folder holds a finished run, PENDING (to resume)
+    when it holds a checkpoint, else FAILED ("interrupted"); returns those tasks."""
     orphans = [t for t in repo.list(status=TaskStatus.RUNNING) if _orphaned(t, is_alive)]
     stopped = [t.worker_pid for t in orphans if signal_foreign_worker(t)]
     deadline = time.monotonic() + wait_s
@@ -54,6 +58,9 @@ def recover_on_start(repo: TaskRepository, artefacts: ArtefactStore,
                 repo.set_progress(task.id, finished.frames, finished.frames)
                 recovered.append(repo.set_status(task.id, TaskStatus.SUCCESS,
                                                  metrics=finished_metrics(folder, finished)))
+            elif TaskFolder(folder).has_checkpoint():
+                recovered.append(repo.retry(task.id))
+                logger.info("task {} was interrupted; it resumes from its checkpoint", task.id)
             else:
                 recovered.append(repo.set_status(task.id, TaskStatus.FAILED,
                                                  error=INTERRUPTED))

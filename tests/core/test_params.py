@@ -73,3 +73,11 @@ def test_identity_options_have_bounds(name, value, words):
         TaskParams(**{name: value}).checked()
     assert words in str(caught.value)
     assert TaskParams(people=None, image_folder="stills").checked().people is None
+
+
+def test_checkpoint_interval_is_a_parameter_with_bounds():
+    assert TaskParams().checked().checkpoint_every == 500
+    assert TaskParams(checkpoint_every="0").checked().checkpoint_every == 0  # off
+    with pytest.raises(InputError) as caught:
+        TaskParams(checkpoint_every=-1).checked(as_flags=True)
+    assert "--checkpoint-every must be 0 to 10000000" in str(caught.value)

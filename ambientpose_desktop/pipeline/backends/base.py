@@ -143,14 +143,15 @@ class PoseBackend(ABC):
         """People per frame for RGB uint8 frames (H, W, 3); ``idx`` is left at -1 unless
         the backend tracks by itself."""
 
+    def seek(self, frame: int) -> None:  # noqa: B027 - most backends look at pixels only
+        """The next frame ``infer`` gets is frame ``frame`` of the source (a resumed run, a
+        chunk of a long video): for a backend whose output depends on the frame's place (the
+        fake one)."""
+
     @property
     def tracks_itself(self) -> bool:
         """True when the backend assigns ``idx`` itself (then our tracker is skipped)."""
         return False
-
-    def start_at(self, frame: int) -> None:  # noqa: B027 - most read only the image
-        """The next frame ``infer`` gets is frame ``frame`` of the video (a chunk of a long
-        video); for backends whose output depends on more than the image."""
 
     def close(self) -> None:  # noqa: B027 - most backends have nothing to release
         """Release models and GPU memory."""

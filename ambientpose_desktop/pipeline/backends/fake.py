@@ -62,8 +62,8 @@ class FakeBackend(PoseBackend):
     def device(self) -> str:
         return "cpu"
 
-    def start_at(self, frame: int) -> None:
-        self._frame = frame  # its people depend on the frame's index in the video
+    def seek(self, frame: int) -> None:
+        self._frame = frame
 
     def infer(self, frames: list[np.ndarray]) -> list[list[Person]]:
         out = []

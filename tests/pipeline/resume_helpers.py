@@ -1,0 +1,60 @@
+"""Interrupt a real worker with SIGKILL part-way, and compare two task folders' results."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from tests.pipeline.worker_helpers import worker_env
+
+
+def kill_detect_at(frame: int, *args, timeout: float = 120) -> int:
+    """Start ``ambientpose detect *args`` and SIGKILL it once it reports ``frame`` frames
+    done (its progress events); returns the frame it had reported."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ambientpose_desktop", "detect", *map(str, args),
+         "--events", "jsonl"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        env=worker_env())
+    try:
+        for line in proc.stdout:
+            event = json.loads(line) if line.startswith("{") else {}
+            if event.get("event") == "progress" and event["frame"] >= frame:
+                os.kill(proc.pid, signal.SIGKILL)
+                proc.wait(timeout)
+                return event["frame"]
+            assert event.get("event") not in ("finished", "failed"), event
+        raise AssertionError(f"the worker ended before frame {frame} (exit {proc.wait()})")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+
+
+def assert_same_results(resumed: Path, uninterrupted: Path, atol: float = 0.0) -> None:
+    """The same people in the same frames with the same ids (raw and linked layers), the
+    keypoints within ``atol`` pixels, the same timestamps and frame index."""
+    for name in ("pose.npz", "pose_raw.npz", "frames.npz"):
+        if not (uninterrupted / name).exists():
+            assert not (resumed / name).exists(), name
+            continue
+        with np.load(resumed / name) as got, np.load(uninterrupted / name) as expected:
+            assert sorted(got.files) == sorted(expected.files), name
+            for key in set(expected.files) - {"video"}:  # the input's stamp (size, mtime)
+                a, b = got[key], expected[key]
+                assert a.shape == b.shape, (name, key)
+                if a.dtype.kind == "f" and key != "time_base":
+                    np.testing.assert_allclose(a, b, atol=atol, rtol=0, err_msg=f"{name} {key}")
+                else:
+                    np.testing.assert_array_equal(a, b, err_msg=f"{name} {key}")
+    got = json.loads((resumed / "summary.json").read_text())
+    expected = json.loads((uninterrupted / "summary.json").read_text())
+    for key in ("frames_processed", "persons", "tracks", "rejected"):
+        assert got[key] == expected[key], key
+    assert got["source"]["timestamps"] == expected["source"]["timestamps"]
