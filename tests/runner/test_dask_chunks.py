@@ -31,14 +31,16 @@ from tests.synthetic import looped_video
 pytest.importorskip("distributed")
 
 FAKE = TaskParams(backend="fake")
-CHUNK = 140  # the 410 frames of the looped clip: 140 + 140 + 130
+FRAMES = 200
+CHUNK = 70  # 70 + 70 + 60 frames, each chunk after the first with a 10-frame lead-in
 
 
 @pytest.fixture(scope="module")
 def long_video(tmp_path_factory):
-    """The street clip (50 fps, 205 frames, people coming and going) twice: 410 frames."""
-    return looped_video(media_path("videos/openpose_video.avi"), 2,
-                        tmp_path_factory.mktemp("long") / "street_2x.mp4")
+    """The pedestrian-mall clip (5 fps, 960x540, a woman in front and many small people)
+    looped 40 times: 200 frames, 40 s."""
+    return looped_video(media_path("videos/mmpose_demo.mp4"), 40,
+                        tmp_path_factory.mktemp("long") / "mall_40x.mp4")
 
 
 @pytest.fixture
@@ -99,9 +101,9 @@ def test_a_chunked_video_gives_the_results_of_one_process(chunked, store, tmp_pa
     wait_for(lambda: repo.get(task.id).status.is_final, timeout=120, what="the chunked task")
     row = repo.get(task.id)
     assert row.status == TaskStatus.SUCCESS, row.error
-    assert (row.progress_done, row.progress_total) == (410, 410)
+    assert (row.progress_done, row.progress_total) == (FRAMES, FRAMES)
     assert _starts(recorder, task.id) == {"chunk 1": 1, "chunk 2": 1, "chunk 3": 1}
-    assert any("chunk 3 (frames 280–the end) running on Dask worker" in m
+    assert any("chunk 3 (frames 140–the end) running on Dask worker" in m
                for m in recorder.logs(task.id))
 
     single = _single_run(tmp_path, long_video, "--backend", "fake")
@@ -119,10 +121,10 @@ def test_a_chunked_video_gives_the_results_of_one_process(chunked, store, tmp_pa
 
     from ambientpose_desktop.pipeline.scrub_proxy import ScrubProxy
 
-    proxy = ScrubProxy.open(joined.path, 410)
-    reference = ScrubProxy.open(single.path, 410)
-    assert len(proxy) == 410
-    for i in (0, CHUNK - 1, CHUNK, 2 * CHUNK, 409):  # frame i of the proxy is frame i
+    proxy = ScrubProxy.open(joined.path, FRAMES)
+    reference = ScrubProxy.open(single.path, FRAMES)
+    assert len(proxy) == FRAMES
+    for i in (0, CHUNK - 1, CHUNK, 2 * CHUNK, FRAMES - 1):  # frame i of the proxy is frame i
         near = np.abs(proxy.frame(i, "rgb24").astype(int)
                       - reference.frame(i, "rgb24").astype(int)).mean()
         assert near < 8, (i, near)
@@ -132,9 +134,9 @@ def test_a_chunked_video_gives_the_results_of_one_process(chunked, store, tmp_pa
     events = _events(joined)
     names = [e["event"] for e in events]
     assert names.count("started") == 1 and names[-1] == "finished"
-    assert next(e for e in events if e["event"] == "started")["total_frames"] == 410
+    assert next(e for e in events if e["event"] == "started")["total_frames"] == FRAMES
     frames = [e["frame"] for e in events if e["event"] == "progress"]
-    assert frames == sorted(frames) and frames[-1] == 410
+    assert frames == sorted(frames) and frames[-1] == FRAMES
 
 
 def test_a_worker_killed_mid_chunk_runs_that_chunk_again_only(chunked, store, tmp_path,
@@ -144,7 +146,7 @@ def test_a_worker_killed_mid_chunk_runs_that_chunk_again_only(chunked, store, tm
     from distributed import Client
 
     repo, artefacts = store
-    slow = TaskParams(backend="fake", backend_options={"delay_s": 0.02})
+    slow = TaskParams(backend="fake", backend_options={"delay_s": 0.05})
     task = repo.create(long_video, slow)
     with Client(dask_cluster, set_as_default=False) as client:
         client.wait_for_workers(2, timeout=60)
@@ -168,9 +170,9 @@ def test_a_worker_killed_mid_chunk_runs_that_chunk_again_only(chunked, store, tm
     row = repo.get(task.id)
     assert row.status == TaskStatus.SUCCESS, row.error
     assert _starts(recorder, task.id) == {"chunk 1": 1, "chunk 2": 1, "chunk 3": 2}
-    assert any(m.startswith("the Dask worker running chunk 3 (frames 280–the end) was lost")
+    assert any(m.startswith("the Dask worker running chunk 3 (frames 140–the end) was lost")
                for m in recorder.logs(task.id))
-    assert (row.progress_done, row.progress_total) == (410, 410)
+    assert (row.progress_done, row.progress_total) == (FRAMES, FRAMES)
     joined = TaskFolder(artefacts.results_dir(row))
     names = [e["event"] for e in _events(joined)]
     assert names.count("started") == 1 and names.count("finished") == 1
@@ -194,10 +196,12 @@ def test_cancel_stops_every_chunk(chunked, store, long_video):
 
 
 @pytest.mark.slow
-def test_the_embedded_model_chunked_gives_the_poses_of_one_process(chunked, store, tmp_path):
-    """The embedded default on 30 frames of the street clip (4-6 people) in chunks of 10."""
+def test_the_embedded_model_chunked_gives_the_poses_of_one_process(chunked, store, tmp_path,
+                                                                   long_video):
+    """The embedded default on the first 30 frames in chunks of 10: the second and third
+    chunks' trackers begin fresh at frames 0 and 10 (their lead-ins), the seams are real."""
     repo, artefacts = store
-    video = media_path("videos/openpose_video.avi")
+    video = long_video
     params = TaskParams(backend="embedded", device="cpu", max_frames=30)
     task = repo.create(video, params)
     _, recorder = chunked(chunk_frames=10)
