@@ -44,6 +44,7 @@ from ambientpose_desktop.core.paths import AppPaths
 from ambientpose_desktop.core.task_folder import TaskFolder
 from ambientpose_desktop.runner.dask_chunks import ChunkEvents, chunk_arguments, plan_for
 from ambientpose_desktop.runner.lifecycle import Launch, Run, TaskLifecycle
+from ambientpose_desktop.store.repository import TaskNotFound
 from ambientpose_desktop.store.settings import AppSettings
 
 CONNECT_TIMEOUT_S = 5.0
@@ -354,8 +355,11 @@ class DaskExecutor:
                              grace_s=self.host.lifecycle.cancel_grace_s, fresh=fresh)
 
         lifecycle = self.host.lifecycle
-        task = lifecycle.repo.get(run.task_id)
-        split = plan_for(task, lifecycle.settings().chunk_frames)
+        try:
+            task = lifecycle.repo.get(run.task_id)
+        except TaskNotFound:  # removed since its claim: run it whole, ``started`` stops it
+            task = None
+        split = None if task is None else plan_for(task, lifecycle.settings().chunk_frames)
         if split is None:
             key = self._key(run)
             parts = [_Part(key, job(key, launch.arguments, run.output), resources=resources)]
