@@ -1,9 +1,11 @@
 """Tasks on a Dask cluster: the lifecycle's remote executor, for the window, ``serve`` and ``run``.
 
 A task becomes one Dask task (``runner.dask_worker.run_worker``) that runs the same worker
-command on a Dask worker. The database stays the queue and the record: only as many tasks are
-claimed as the cluster can run at once (its GPUs, else its worker threads), so the others stay
-PENDING where the window and the API show them. The adapter (Qt or asyncio) keeps driving the
+command on a Dask worker; a video longer than ``chunk_frames`` becomes one per chunk of its
+frames, then one for their join (``runner.dask_chunks``), each a ``_Part`` of the run. The
+database stays the queue and the record: only as many tasks are claimed as the cluster can run
+at once (its GPUs, else its worker threads), so the others stay PENDING where the window and
+the API show them. The adapter (Qt or asyncio) keeps driving the
 lifecycle on its one thread; this executor hands it everything through the adapter's ``post``.
 
 - **Output** comes back as Dask events (``Worker.log_event`` → ``Client.subscribe_topic``, one
@@ -13,9 +15,11 @@ lifecycle on its one thread; this executor hands it everything through the adapt
   take the same path as the output of a process on this computer.
 - **Cancel and stop** cancel the Dask future; the worker side sees it, stops the process
   (SIGTERM, SIGKILL after the lifecycle's grace) and still reports its exit.
-- **A lost Dask worker**: Dask runs the task again on another (up to its
+- **A lost Dask worker**: Dask runs the task (or the chunk) again on another (up to its
   ``allowed-failures``); the new attempt announces itself, clears the event log and starts
-  from frame 0, and the progress written is absolute, so nothing is counted twice.
+  from frame 0 (of its chunk), and the progress written is absolute, so nothing is counted
+  twice. A chunk that is done is released at once: the scheduler would otherwise compute it
+  again when the worker holding its result dies.
 - **The scheduler unreachable**: no slots (tasks stay PENDING), one line through
   ``Listener.executor_status``, a new try every ``RETRY_S``; runs it had are ``lost`` and go
   back in the queue.
