@@ -1,6 +1,6 @@
 """The worker's chunk commands without a cluster: ``detect --start-frame/--stop-frame`` into
 chunk folders, then ``detect --join-chunks``, against one run of the same video; a chunk
-ending early at the end of the stream, one past it, and chunks that do not fit."""
+ending early at the end of the stream, one past it, and chunks that do not fit; the seam."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ import pytest
 
 from ambientpose_desktop.core.chunks import ChunkRecord
 from ambientpose_desktop.core.pose_table import PoseTable
+from ambientpose_desktop.core.raw_layer import RawLayer
 from ambientpose_desktop.core.task_folder import TaskFolder
+from ambientpose_desktop.pipeline.chunk_join import stitch
 from tests.conftest import media_path
 from tests.pipeline.worker_helpers import events_of, run_detect
 from tests.synthetic import looped_video
@@ -96,3 +98,33 @@ def test_a_frame_range_without_frames_is_bad_input(video, tmp_path):
                       "--start-frame", "50", "--stop-frame", "50")
     assert proc.returncode == 2
     assert "no frames between --start-frame 50 and --stop-frame 50" in proc.stderr
+
+
+def _raw(frames: list[list[tuple[int, float]]]) -> RawLayer:
+    """A raw layer of one row per (online id, box x) in each frame."""
+    rows = [row for frame in frames for row in frame]
+    offsets = np.cumsum([0] + [len(f) for f in frames]).astype(np.int64)
+    boxes = np.array([(x, 10.0, 40.0, 80.0) for _, x in rows], np.float32).reshape(-1, 4)
+    table = PoseTable(offsets=offsets, keypoints=np.zeros((len(rows), 17, 3), np.float32),
+                      boxes=boxes, scores=np.ones(len(rows), np.float32),
+                      idx=np.array([i for i, _ in rows], np.int32))
+    return RawLayer(table, np.zeros((len(rows), 4), np.float16), table.idx.copy())
+
+
+def _record(start: int, lead_in: int, frames: int) -> ChunkRecord:
+    return ChunkRecord(index=0, start=start, stop=None, lead_in=lead_in, frames=frames,
+                       keypoint_format="coco17", backend="fake", device="cpu", relinked=True,
+                       timings={})
+
+
+def test_the_seam_continues_each_track_under_its_earlier_id():
+    """The second chunk's tracker numbered the same two people the other way round, and a
+    third person appears after the seam: they keep the first chunk's ids, the newcomer gets
+    the next one; a track that ends in the lead-in is dropped with it."""
+    first = _raw([[(1, 0.0), (2, 200.0)]] * 4)
+    second = _raw([[(2, 1.0), (1, 201.0), (4, 400.0)], [(2, 2.0), (1, 202.0)],  # lead-in
+                   [(2, 3.0), (1, 203.0)], [(2, 4.0), (1, 204.0), (3, 600.0)]])
+    table, appearance = stitch([first, second], [_record(0, 0, 4), _record(4, 2, 2)])
+    assert table.num_frames == 6 and len(appearance) == table.num_rows == 8 + 5
+    assert table.idx[table.rows(4)].tolist() == [1, 2]  # x 3 is the first chunk's id 1
+    assert table.idx[table.rows(5)].tolist() == [1, 2, 3]
