@@ -19,7 +19,6 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -177,40 +176,22 @@ def _timestamps(source, records: list[ChunkRecord]) -> list[float]:
     return [t - first for t in times]
 
 
-def join_proxies(parts: list[Path], folder: Path) -> list[str]:
-    """The chunks' scrub proxies one after the other (packets copied: proxy frame ``i`` is
-    still frame ``i``); [] when a part is missing or cannot be read."""
+def _join_proxies(parts: list[Path], folder: TaskFolder) -> list[str]:
+    """The chunks' scrub proxies one after the other (proxy frame ``i`` is still frame
+    ``i``); [] when a part is missing or they do not fit together."""
     import av
 
-    from ambientpose_desktop.pipeline.scrub_proxy import _RATE
+    from ambientpose_desktop.pipeline.scrub_proxy import join_proxies
 
     if not parts or not all(p.is_file() for p in parts):
         return []
-    temp = folder / f".{SCRUB_PROXY}.part.mp4"
     try:
-        with av.open(str(temp), mode="w", format="mp4") as out:
-            stream, frames = None, 0
-            for part in parts:
-                with av.open(str(part)) as source:
-                    video = source.streams.video[0]
-                    stream = stream or out.add_stream_from_template(video)
-                    shift = round(Fraction(frames) / _RATE / video.time_base)
-                    count = 0
-                    for packet in source.demux(video):
-                        if packet.dts is None:
-                            continue
-                        packet.pts += shift
-                        packet.dts += shift
-                        packet.stream = stream
-                        out.mux(packet)
-                        count += 1
-                    frames += count
+        if join_proxies(parts, folder.scrub_proxy):
+            return [SCRUB_PROXY]
+        logger.warning("the chunks' scrub proxies do not fit together; there is none")
     except (av.error.FFmpegError, OSError) as exc:  # the proxy is optional
         logger.warning("cannot join the chunks' scrub proxies: {}", exc)
-        temp.unlink(missing_ok=True)
-        return []
-    temp.replace(folder / SCRUB_PROXY)
-    return [SCRUB_PROXY]
+    return []
 
 
 def join_chunks(job, sink: EventSink, stop: threading.Event) -> Summary:
@@ -242,8 +223,8 @@ def join_chunks(job, sink: EventSink, stop: threading.Event) -> Summary:
     layers = link_layers(table, appearance, times, fmt, info.fps, params.people,
                          relinked=records[0].relinked)
     written = layers.save(folder, None)
-    outputs = join_proxies([folder.chunk(r.index).scrub_proxy for r in records
-                            if r.frames], folder.path) if job.scrub_proxy else []
+    outputs = _join_proxies([folder.chunk(r.index).scrub_proxy for r in records
+                             if r.frames], folder) if job.scrub_proxy else []
     if not params.max_frames or frames < params.max_frames:
         info.frame_count = frames
         if all(r.pts or not r.frames for r in records):

@@ -13,8 +13,10 @@ Encoding runs on a thread of its own behind a bounded queue, like the rendered o
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
+from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
 
@@ -39,9 +41,10 @@ def proxy_size(width: int, height: int) -> tuple[int, int]:
 class ScrubProxyWriter:
     """``add(rgb)`` per frame in order, then ``finish()``; ``abort()`` leaves nothing behind."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, name: str = SCRUB_PROXY) -> None:
         self._folder = Path(folder)
-        self._tmp = self._folder / f".{SCRUB_PROXY}.part.mp4"
+        self._final = self._folder / name
+        self._tmp = self.partial(self._folder, name)
         self._container = None
         self._stream = None
         self._count = 0
@@ -49,6 +52,11 @@ class ScrubProxyWriter:
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._loop, name="scrub-proxy", daemon=True)
         self._thread.start()
+
+    @staticmethod
+    def partial(folder: Path, name: str = SCRUB_PROXY) -> Path:
+        """Where the proxy is written until it is finished (left behind by a killed run)."""
+        return Path(folder) / f".{name}.part.mp4"
 
     def add(self, rgb: np.ndarray) -> None:
         if self._error is None:
@@ -109,14 +117,48 @@ class ScrubProxyWriter:
         if self._error is not None or self._count == 0:
             self._tmp.unlink(missing_ok=True)
             return []
-        self._tmp.replace(self._folder / SCRUB_PROXY)
-        return [SCRUB_PROXY]
+        self._tmp.replace(self._final)
+        return [self._final.name]
 
     def abort(self) -> None:
         try:
             self._close()
         finally:
             self._tmp.unlink(missing_ok=True)
+
+
+def join_proxies(parts: Sequence[Path], final: Path) -> bool:
+    """One proxy from parts written apart with the same settings (a resumed run's frames
+    before its checkpoint and after; the chunks of a long video): each part's packets follow
+    the one before, their timestamps moved on, nothing re-encoded. ``False`` (and nothing at
+    ``final``) when they do not fit together (other size or codec parameters)."""
+    import av
+
+    from ambientpose_desktop.core.atomic import atomic_path
+
+    with contextlib.ExitStack() as stack:
+        containers = [stack.enter_context(av.open(str(part))) for part in parts]
+        streams = [container.streams.video[0] for container in containers]
+        a = streams[0]
+        if any(b.codec_context.extradata != a.codec_context.extradata
+               or (a.width, a.height, a.time_base) != (b.width, b.height, b.time_base)
+               for b in streams[1:]):
+            return False
+        with atomic_path(final, suffix=".mp4") as tmp, av.open(str(tmp), "w", format="mp4") as out:
+            stream = out.add_stream_from_template(a)
+            offset = 0
+            for source, container in zip(streams, containers, strict=True):
+                last = 0
+                for packet in container.demux(source):
+                    if packet.dts is None:
+                        continue
+                    last = max(last, packet.pts + (packet.duration or 0))
+                    packet.pts += offset
+                    packet.dts += offset
+                    packet.stream = stream
+                    out.mux(packet)
+                offset += last
+    return True
 
 
 class ScrubProxy:

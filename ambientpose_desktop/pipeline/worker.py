@@ -32,7 +32,7 @@ from ambientpose_desktop.core.keypoints import get_format
 from ambientpose_desktop.core.params import TaskParams
 from ambientpose_desktop.core.pose_table import PoseTable, PoseTableBuilder
 from ambientpose_desktop.core.summary import SourceInfo, Summary
-from ambientpose_desktop.core.task_folder import TaskFolder
+from ambientpose_desktop.core.task_folder import SCRUB_PROXY, TaskFolder
 from ambientpose_desktop.pipeline.appearance import AppearanceSink
 from ambientpose_desktop.pipeline.backends import BackendConfig, check_task_params, create_backend
 from ambientpose_desktop.pipeline.checkpoint import Checkpoint, Saved
@@ -82,32 +82,82 @@ class _Sinks:
     """Where each ready frame goes: the results table with its appearance descriptors, and
     the scrub proxy."""
 
-    def __init__(self, job: DetectJob, info: SourceInfo, fmt, resumed: bool,
+    def __init__(self, job: DetectJob, info: SourceInfo, fmt, resumed: int,
                  own_from: int = 0) -> None:
         self.table = PoseTableBuilder(fmt.num_keypoints)
         self.appearance = AppearanceSink(fmt)
         self.timestamps = array("d")  # seconds of each frame (8 bytes, not a float object)
         self.own_from = own_from  # a chunk's first own frame: the lead-in is not in its proxy
         self.proxy = None
-        # The proxy's frame i is the video's frame i: a resumed run lacks the first frames.
-        if job.scrub_proxy and info.kind == "video" and not resumed:
+        self._job = job
+        self._resumed = resumed  # frames replayed from a checkpoint: no image, no proxy yet
+        if job.scrub_proxy and info.kind == "video":
             from ambientpose_desktop.pipeline.scrub_proxy import ScrubProxyWriter
 
-            self.proxy = ScrubProxyWriter(job.output)
+            self.proxy = ScrubProxyWriter(job.output, _PROXY_TAIL if resumed else SCRUB_PROXY)
 
     def add(self, item: FrameResult) -> None:
         self.table.add(item.persons)
         self.appearance.add(item)
         self.timestamps.append(item.timestamp)
-        if self.proxy is not None and item.index >= self.own_from:
+        if self.proxy is not None and item.index >= max(self._resumed, self.own_from):
             self.proxy.add(item.image)
 
-    def finish(self) -> list[str]:
-        return self.proxy.finish() if self.proxy is not None else []
+    def finish(self, stop: threading.Event) -> list[str]:
+        if self.proxy is None:
+            return []
+        written = self.proxy.finish()
+        if not self._resumed:
+            return written
+        if not written and self.table.num_frames > self._resumed:
+            return []  # the part after the checkpoint failed: none rather than a short one
+        return _proxy_of_resumed_run(self._job, self._resumed, stop)
 
     def abort(self) -> None:
         if self.proxy is not None:
             self.proxy.abort()
+
+
+_PROXY_HEAD, _PROXY_TAIL = f".head.{SCRUB_PROXY}", f".tail.{SCRUB_PROXY}"
+
+
+def _proxy_of_resumed_run(job: DetectJob, resumed: int, stop: threading.Event) -> list[str]:
+    """A resumed run wrote the proxy of the frames after its checkpoint; the frames before are
+    decoded once more (no model: a fraction of their first run's cost), encoded apart and
+    joined in front, so that the proxy's frame i is still the video's frame i."""
+    from ambientpose_desktop.pipeline.scrub_proxy import ScrubProxyWriter, join_proxies
+
+    folder = Path(job.output)
+    head, tail = folder / _PROXY_HEAD, folder / _PROXY_TAIL
+    writer = ScrubProxyWriter(folder, _PROXY_HEAD)
+    source = open_source(job.input)
+    frames = source.frames(resumed)
+    try:
+        for _, _, rgb in frames:
+            if stop.is_set():
+                raise RunCanceled(resumed)
+            writer.add(rgb)
+        if not writer.finish():
+            return []
+        if not tail.exists():  # resumed at the very end: the head is the whole proxy
+            head.replace(folder / SCRUB_PROXY)
+            return [SCRUB_PROXY]
+        if join_proxies([head, tail], folder / SCRUB_PROXY):
+            return [SCRUB_PROXY]
+        logger.warning("the scrub proxy's two parts do not fit together; there is none")
+        return []
+    except DecodeError as exc:  # the proxy is optional: never fail a run over it
+        logger.warning("no scrub proxy: {}", exc)
+        writer.abort()
+        return []
+    except BaseException:
+        writer.abort()
+        raise
+    finally:
+        frames.close()
+        source.close()
+        for leftover in (head, tail, ScrubProxyWriter.partial(folder)):  # the last: the
+            leftover.unlink(missing_ok=True)  # interrupted run's unfinished proxy
 
 
 def _render_linked(job: DetectJob, linked: PoseTable, fmt, fps: float,
@@ -199,9 +249,11 @@ def run(job: DetectJob, sink: EventSink, stop: threading.Event) -> Summary:
                 info.width, info.height, info.frame_count, info.fps, backend.name, backend.device)
 
     timings: dict[str, float] = {"load_s": time.perf_counter() - t0, "infer_s": 0.0}
-    sinks = _Sinks(job, info, fmt, resumed=bool(resumed), own_from=own_from)
+    sinks = _Sinks(job, info, fmt, resumed, own_from=own_from)
     if saved is not None:
+        replay_start = time.perf_counter()
         _replay(saved, stages[stages.index(checkpoint) + 1:], sinks, source)
+        timings["replay_s"] = time.perf_counter() - replay_start
         backend.seek(resumed)
         logger.info("resumed at frame {} from the checkpoint", resumed)
         sink.progress(Progress(frame=resumed, total_frames=max(total, resumed), fps=0.0,
@@ -241,7 +293,7 @@ def run(job: DetectJob, sink: EventSink, stop: threading.Event) -> Summary:
                 break
         for item in flush_stages(stages):
             sinks.add(item)
-        outputs = sinks.finish()
+        outputs = sinks.finish(stop)
     except BaseException:
         stop.set()
         sinks.abort()
