@@ -2,6 +2,7 @@
 
     python benchmarks/dask_scaling.py [--seconds 30] [--rounds 2] [--backend embedded]
                                       [--imgsz 640] [--videos PATH ...]
+                                      [--long-seconds 60] [--chunks 4] [--only-chunks]
 
 Each shared video is looped (packets copied) to about ``--seconds`` long; the set runs through
 the real runner (``AsyncTaskRunner``, the lifecycle ``serve`` and ``run`` use) three ways:
@@ -15,6 +16,12 @@ a task's time in the queue's RUNNING state minus the worker's own elapsed time (
 start-up, imports, and for Dask the submission and the events' way back). The load average
 is printed before and after: on 2 shared cores, 2 workers compete with each other and with
 everything else.
+
+Then one long video (the first one looped to ``--long-seconds``) split into ``--chunks``
+chunks (``chunk_frames``) on 1 Dask worker and on 2, and whole on 2 (one worker busy, for
+comparison), in turns the same way: the ratio of 2 workers to 1 is what splitting buys, the
+chunked run on 1 worker against the whole one what it costs (a lead-in per chunk, a process
+per chunk, the join).
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ import statistics
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -107,6 +114,25 @@ def run_queue(videos: list[Path], settings, home: Path) -> Outcome:
     return Outcome(wall, sum(r.progress_done for r in rows), overheads, Where.said)
 
 
+def run_chunked(long_video: Path, ways: dict, rounds: int, folder: Path) -> None:
+    """The long video through each way in ``ways``, ``rounds`` times in rotated turns."""
+    results: dict[str, list[Outcome]] = {name: [] for name in ways}
+    names = list(ways)
+    for round_ in range(rounds):
+        for name in names[round_ % len(names):] + names[:round_ % len(names)]:
+            outcome = run_queue([long_video], ways[name], folder / f"long-{name}-{round_}")
+            results[name].append(outcome)
+            print(f"round {round_ + 1} {name:15} {outcome.frames} frames in "
+                  f"{outcome.wall_s:6.1f} s = {outcome.fps:6.2f} fps  ({load()})", flush=True)
+    fps = {name: statistics.median(o.fps for o in outcomes)
+           for name, outcomes in results.items()}
+    print(f"\n{'long video':15} {'fps':>8} {'vs chunked-1':>13}")
+    for name, value in fps.items():
+        print(f"{name:15} {value:8.2f} {value / fps['chunked-1']:13.3f}")
+    print(f"2 workers / 1 worker, chunked: {fps['chunked-2'] / fps['chunked-1']:.3f}; "
+          f"chunked / whole on 2 workers: {fps['chunked-2'] / fps['whole-2']:.3f}  ({load()})")
+
+
 def load() -> str:
     one, five, fifteen = os.getloadavg()
     return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} cores"
@@ -120,6 +146,11 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--backend", default="embedded")
     parser.add_argument("--imgsz", type=int, default=640)
+    parser.add_argument("--long-seconds", type=float, default=60.0,
+                        help="the long video of the chunked runs lasts this")
+    parser.add_argument("--chunks", type=int, default=4, help="chunks of the long video")
+    parser.add_argument("--only-chunks", action="store_true",
+                        help="only the chunked runs of the long video")
     args = parser.parse_args()
 
     from distributed import LocalCluster
@@ -149,7 +180,9 @@ def main() -> int:
         try:
             for name, settings in ways.items():
                 run_queue(videos[-1:], settings, folder / f"warm-{name}")
-            for round_ in range(args.rounds):
+            if args.only_chunks:
+                results.clear()
+            for round_ in range(0 if args.only_chunks else args.rounds):
                 for name in names[round_ % 3:] + names[:round_ % 3]:
                     settings = ways[name]
                     outcome = run_queue(videos, settings, folder / f"home-{name}-{round_}")
@@ -157,9 +190,26 @@ def main() -> int:
                     print(f"round {round_ + 1} {name:7} {outcome.frames} frames in "
                           f"{outcome.wall_s:6.1f} s = {outcome.fps:6.2f} fps  "
                           f"({outcome.where.split(': ')[-1]})", flush=True)
+            (folder / "long").mkdir()
+            long_video = looped_videos(args.videos[:1], args.long_seconds,
+                                       folder / "long")[0]
+            from ambientpose_desktop.pipeline.video import probe
+
+            frames = probe(long_video).frame_count
+            chunk = -(-frames // args.chunks)
+            print(f"\nlong video: {long_video.name}, {frames} frames, chunks of {chunk}",
+                  flush=True)
+            run_chunked(long_video, {
+                "chunked-1": replace(ways["dask-1"], chunk_frames=chunk),
+                "chunked-2": replace(ways["dask-2"], chunk_frames=chunk),
+                "whole-2": replace(ways["dask-2"], chunk_frames=0),
+            }, args.rounds, folder)
         finally:
             for cluster in clusters.values():
                 cluster.close()
+    if args.only_chunks:
+        print(f"after: {load()}")
+        return 0
     local_fps = statistics.median(o.fps for o in results["local"])
     print(f"\n{'way':8} {'fps':>8} {'vs local':>9} {'overhead/task':>14}")
     for name, outcomes in results.items():

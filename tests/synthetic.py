@@ -92,3 +92,27 @@ def make_results(folder: Path, video: Path, frames: int, people: int = 6,
             frames_processed=frames, persons=rows, tracks=people * fragments,
             timings={}).write(files.summary)
     return folder
+
+
+def looped_video(source: Path, loops: int, path: Path) -> Path:
+    """``source`` repeated ``loops`` times into ``path`` (MP4), packets copied: each loop
+    decodes exactly like the source."""
+    import av
+
+    with av.open(str(source)) as src, av.open(str(path), "w", format="mp4") as dst:
+        in_stream = src.streams.video[0]
+        out_stream = dst.add_stream_from_template(in_stream)
+        offset = 0
+        for _ in range(loops):
+            src.seek(0)
+            last = 0
+            for packet in src.demux(in_stream):
+                if packet.dts is None:
+                    continue
+                last = max(last, packet.pts + (packet.duration or 0))
+                packet.pts += offset
+                packet.dts += offset
+                packet.stream = out_stream
+                dst.mux(packet)
+            offset += last
+    return path

@@ -10,6 +10,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from ambientpose_desktop.core.chunks import JOIN_FLAG, START_FLAG, STOP_FLAG
+
 EVENT_MODES = ("auto", "jsonl", "bar")
 
 
@@ -93,6 +95,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="carry on from the output folder's last checkpoint (see "
                         "--checkpoint-every); starts over when there is none it can use")
     p.add_argument("--task", default="", help=argparse.SUPPRESS)  # set by the runners
+    # A chunk of a long video on a cluster, and the join of the chunks (runner/dask_chunks.py).
+    p.add_argument(START_FLAG, type=int, default=None, help=argparse.SUPPRESS)
+    p.add_argument(STOP_FLAG, type=int, default=None, help=argparse.SUPPRESS)
+    p.add_argument(JOIN_FLAG, type=int, default=0, help=argparse.SUPPRESS)
     p.add_argument("--debug", action="store_true", help="print tracebacks")
     p.set_defaults(func=_run_detect)
 
@@ -113,8 +119,15 @@ def _run_detect(args: argparse.Namespace) -> int:
     if not source.exists():
         raise InputError(f"{source} does not exist")
     output = args.output or Path.cwd() / f"{source.stem}_pose"
+    frame_range = None
+    if args.start_frame is not None or args.stop_frame is not None:
+        frame_range = (args.start_frame or 0, args.stop_frame)
+        if frame_range[0] < 0 or (args.stop_frame is not None
+                                  and args.stop_frame <= frame_range[0]):
+            raise InputError(f"no frames between {START_FLAG} {frame_range[0]} and "
+                             f"{STOP_FLAG} {args.stop_frame}")
     job = DetectJob(input=source, output=output, params=params, task_id=args.task,
-                    resume=args.resume)
+                    resume=args.resume, frame_range=frame_range, join_chunks=args.join_chunks)
     mode = args.events
     if mode == "auto":
         mode = "bar" if sys.stdout.isatty() else "jsonl"

@@ -18,6 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from ambientpose_desktop.cli.cluster_flags import add_chunk_frames_flag, cluster_overrides
 from ambientpose_desktop.cli.database import add_recover_flag
 from ambientpose_desktop.cli.detect import add_param_arguments
 
@@ -46,6 +47,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--slots", type=int, default=0, metavar="N",
                    help="tasks at once (default: the Settings value, else one per GPU here, "
                         "or what the cluster can run)")
+    add_chunk_frames_flag(p)
     add_param_arguments(p, from_settings=True)
     add_recover_flag(p)
     p.set_defaults(func=_run)
@@ -67,7 +69,7 @@ def _run(args: argparse.Namespace) -> int:
     setup_logging("run", stderr_level=None)  # the bars are the terminal's; the log has the rest
     paths = app_paths().ensure()
     where = executor_option(args.dask) if args.dask else {"executor": "local"}
-    settings = replace(AppSettings.load(paths), **where)
+    settings = replace(AppSettings.load(paths), **where, **cluster_overrides(args))
     overrides: dict[str, Any] = {name: getattr(args, name) for name in PARAMS}
     params = check_task_params(settings.task_params(
         **overrides, backend_options=dict(args.opt) if args.opt else None), as_flags=True)

@@ -9,6 +9,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+from ambientpose_desktop.cli.cluster_flags import add_chunk_frames_flag, cluster_overrides
 from ambientpose_desktop.cli.database import add_recover_flag
 
 DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8765
@@ -33,6 +34,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--allow-path", action="append", type=Path, default=[], metavar="DIR",
                    help="let POST /tasks name a video on this computer under DIR instead of "
                         "uploading it (repeatable; none by default)")
+    add_chunk_frames_flag(p)
     add_recover_flag(p)
     p.set_defaults(func=run)
 
@@ -70,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     setup_logging("server", stderr_level="INFO")
     paths = app_paths().ensure()
-    where = executor_option(args.dask) if args.dask else {}
+    where = {**(executor_option(args.dask) if args.dask else {}), **cluster_overrides(args)}
 
     def settings() -> AppSettings:
         """Read at each use, like the window's: the Results folder, slots, Worker Python and

@@ -31,6 +31,8 @@ OVERLAY_VIDEO = "overlay.mp4"
 CHECKPOINT = "checkpoint"  # a folder: one part per interval, then its manifest
 CHECKPOINT_MANIFEST = "manifest.json"
 MEDIA_CHECK = "check.json"
+CHUNKS = "chunks"
+CHUNK_RECORD = "chunk.json"
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,20 @@ class TaskFolder:
     def media_check(self) -> Path:
         """Findings of the integrity check run when the video was added."""
         return self.path / MEDIA_CHECK
+
+    @property
+    def chunks(self) -> Path:
+        """The chunk folders of a long video run on a cluster in frame ranges, until joined."""
+        return self.path / CHUNKS
+
+    def chunk(self, index: int) -> TaskFolder:
+        """Chunk ``index``'s folder: its worker's raw layer, record and event log."""
+        return TaskFolder(self.chunks / f"{index:04d}")
+
+    @property
+    def chunk_record(self) -> Path:
+        """In a chunk folder: what its worker decoded (``core.chunks.ChunkRecord``)."""
+        return self.path / CHUNK_RECORD
 
     @staticmethod
     def frames_jpeg(stem: str) -> str:

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QSpinBox,
     QWidget,
 )
 
@@ -42,12 +43,19 @@ def cluster_report(executor: str, address: str) -> str:
             + "\n".join(worker.describe() for worker in workers))
 
 
+# The most frames a chunk may have (about an hour at 30 fps): beyond that a lost worker costs
+# too much again.
+MAX_CHUNK_FRAMES = 108_000
+
+
 class ExecutorFields(QGroupBox):
-    """Where workers run; ``values()`` gives the two settings fields."""
+    """Where workers run; ``values()`` gives the two settings fields, ``chunk_frames`` how
+    long videos are split on a cluster."""
 
     tested = Signal()
 
-    def __init__(self, executor: str, address: str, parent: QWidget | None = None) -> None:
+    def __init__(self, executor: str, address: str, parent: QWidget | None = None, *,
+                 chunk_frames: int) -> None:
         super().__init__("Run tasks on", parent)
         self.executor = QComboBox()
         for title, name in EXECUTORS:
@@ -57,6 +65,15 @@ class ExecutorFields(QGroupBox):
         self.address.setPlaceholderText("tcp://scheduler-host:8786")
         self.address.setToolTip("The Dask scheduler's address; its workers must see this "
                                 "computer's files at the same paths (a shared filesystem)")
+        self.chunk_frames = QSpinBox()
+        self.chunk_frames.setRange(0, MAX_CHUNK_FRAMES)
+        self.chunk_frames.setSingleStep(1000)
+        self.chunk_frames.setSuffix(" frames")
+        self.chunk_frames.setSpecialValueText("never (each video on one worker)")
+        self.chunk_frames.setValue(chunk_frames)
+        self.chunk_frames.setToolTip(
+            "A longer video runs in chunks of this many frames on several workers; the "
+            "identities are joined across the chunks afterwards, as one run would give them")
         self.test_button = QPushButton("Test connection")
         self.test_button.clicked.connect(self.test_connection)
         # Worker lists and job scripts run long: a read-only box that scrolls, not a label.
@@ -68,6 +85,7 @@ class ExecutorFields(QGroupBox):
         form = QFormLayout(self)
         form.addRow("Where", with_button(self.executor, self.test_button))
         form.addRow("Scheduler address", self.address)
+        form.addRow("Split videos into chunks of", self.chunk_frames)
         form.addRow(self.report)
         self.executor.currentIndexChanged.connect(self._sync)
         self._sync()
@@ -83,6 +101,7 @@ class ExecutorFields(QGroupBox):
     def _sync(self) -> None:
         executor = self.executor.currentData()
         self.address.setEnabled(executor == "dask")
+        self.chunk_frames.setEnabled(executor != "local")
         self.test_button.setEnabled(executor != "local")
         self.report.clear()
         self.report.setVisible(False)

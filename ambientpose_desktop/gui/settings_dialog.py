@@ -240,7 +240,8 @@ class SettingsDialog(QDialog):
         form.addRow("Worker Python", _path_field(self.worker_python, False, self))
         form.addRow("", self.overlay_video)
         form.addRow("", self.frames_jpeg)
-        self.executor_fields = ExecutorFields(settings.executor, settings.dask_address, self)
+        self.executor_fields = ExecutorFields(settings.executor, settings.dask_address, self,
+                                              chunk_frames=settings.chunk_frames)
         self._options_holder = QVBoxLayout()
         self.button_box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                            | QDialogButtonBox.StandardButton.Cancel)
@@ -361,6 +362,7 @@ class SettingsDialog(QDialog):
         executor, address = self.executor_fields.values()
         return replace(
             self._settings, task=task, executor=executor, dask_address=address,
+            chunk_frames=self.executor_fields.chunk_frames.value(),
             output_dir=self.output_dir.text().strip(), concurrency=self.concurrency.value(),
             worker_python=self.worker_python.text().strip(),
             backend_options={k: v for k, v in self._options.items() if v},

@@ -195,6 +195,11 @@ class VideoSource:
         self._container.seek(keyframe, backward=True, any_frame=False, stream=self._stream)
         return start, first, index.pts[start]
 
+    def seconds(self, pts: int) -> float:
+        """The time PyAV gives a frame of presentation time ``pts`` (the same float, so
+        chunks of a video joined have the timestamps of one run)."""
+        return float(pts * self._stream.time_base)
+
     def _raise_damaged(self, index: int, reason: str) -> None:
         total = self._stream.frames
         of = f" of {total}" if total else ""

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 from loguru import logger
 
+from ambientpose_desktop.core.chunks import lead_in_frames
 from ambientpose_desktop.core.errors import DecodeError, InputError, OutputError
 from ambientpose_desktop.core.events import Progress, Started
 from ambientpose_desktop.core.keypoints import get_format
@@ -60,6 +61,10 @@ class DetectJob:
     task_id: str = ""
     scrub_proxy: bool = True  # small 360p scrub.mp4 for the viewer's fast seeks (scrub_proxy.py)
     resume: bool = False  # carry on from the output folder's checkpoint when it is usable
+    # A chunk of a long video run on a cluster: frames ``start`` to ``stop - 1`` (``stop``
+    # ``None``: to the end), raw results into ``output`` (a chunk folder) for the join.
+    frame_range: tuple[int, int | None] | None = None
+    join_chunks: int = 0  # the join of this many chunk folders under ``output``
 
 
 def prepare_output(folder: Path) -> None:
@@ -77,10 +82,12 @@ class _Sinks:
     """Where each ready frame goes: the results table with its appearance descriptors, and
     the scrub proxy."""
 
-    def __init__(self, job: DetectJob, info: SourceInfo, fmt, resumed: int) -> None:
+    def __init__(self, job: DetectJob, info: SourceInfo, fmt, resumed: int,
+                 own_from: int = 0) -> None:
         self.table = PoseTableBuilder(fmt.num_keypoints)
         self.appearance = AppearanceSink(fmt)
         self.timestamps = array("d")  # seconds of each frame (8 bytes, not a float object)
+        self.own_from = own_from  # a chunk's first own frame: the lead-in is not in its proxy
         self.proxy = None
         self._job = job
         self._resumed = resumed  # frames replayed from a checkpoint: no image, no proxy yet
@@ -93,7 +100,7 @@ class _Sinks:
         self.table.add(item.persons)
         self.appearance.add(item)
         self.timestamps.append(item.timestamp)
-        if self.proxy is not None and item.index >= self._resumed:
+        if self.proxy is not None and item.index >= max(self._resumed, self.own_from):
             self.proxy.add(item.image)
 
     def finish(self, stop: threading.Event) -> list[str]:
@@ -135,7 +142,7 @@ def _proxy_of_resumed_run(job: DetectJob, resumed: int, stop: threading.Event) -
         if not tail.exists():  # resumed at the very end: the head is the whole proxy
             head.replace(folder / SCRUB_PROXY)
             return [SCRUB_PROXY]
-        if join_proxies(head, tail, folder / SCRUB_PROXY):
+        if join_proxies([head, tail], folder / SCRUB_PROXY):
             return [SCRUB_PROXY]
         logger.warning("the scrub proxy's two parts do not fit together; there is none")
         return []
@@ -195,19 +202,25 @@ def run(job: DetectJob, sink: EventSink, stop: threading.Event) -> Summary:
     (after writing the results of the frames decoded before the damage)."""
     t0 = time.perf_counter()
     params = check_task_params(job.params)
+    if job.join_chunks:
+        from ambientpose_desktop.pipeline.chunk_join import join_chunks
+
+        return join_chunks(job, sink, stop)
     source = open_source(job.input)
     info: SourceInfo = source.info
     prepare_output(job.output)
     backend = create_backend(params.backend, BackendConfig.from_params(params))
     fmt = get_format(backend.keypoint_format)
     sequence = info.kind == "video" or tracked_as_sequence(source.files, params.image_folder)
+    chunk = job.frame_range is not None  # a chunk is what a lost worker reruns: no checkpoint
     checkpoint = Checkpoint(job.output, job.input, params.to_dict(), fmt,
-                            params.checkpoint_every, source if info.kind == "video" else None)
+                            0 if chunk else params.checkpoint_every,
+                            source if info.kind == "video" else None)
     saved = None
-    if job.resume and backend.tracks_itself:  # its tracker's state is not ours to rebuild
+    if job.resume and not chunk and backend.tracks_itself:  # its tracker: not ours to rebuild
         logger.info("the {} backend tracks by itself: a run cannot resume, it starts over",
                     backend.name)
-    elif job.resume:
+    elif job.resume and not chunk:
         saved = checkpoint.load()
         if saved is not None and params.max_frames and saved.frames > params.max_frames:
             logger.warning("checkpoint ignored, starting over: it holds {} frames, more than "
@@ -219,13 +232,19 @@ def run(job: DetectJob, sink: EventSink, stop: threading.Event) -> Summary:
     stages = identity_stages(fmt, info.fps, params.conf, sequence, backend.tracks_itself,
                              tap=checkpoint)
     total = min(info.frame_count, params.max_frames) if params.max_frames else info.frame_count
+    own_from, first, end = 0, resumed, params.max_frames
+    if job.frame_range is not None:  # a chunk: the lead-in, then its own frames
+        own_from, end = job.frame_range
+        first = own_from - lead_in_frames(own_from, info.fps)
+        total = max(0, (end if end is not None else info.frame_count) - own_from)
+        backend.seek(first)
     sink.emit(Started(task=job.task_id, total_frames=total, fps=info.fps,
                       backend=backend.name, device=backend.device, resumed_at=resumed))
     logger.info("{}: {}x{}, {} frames at {:.3f} fps; backend {} on {}", Path(job.input).name,
                 info.width, info.height, info.frame_count, info.fps, backend.name, backend.device)
 
     timings: dict[str, float] = {"load_s": time.perf_counter() - t0, "infer_s": 0.0}
-    sinks = _Sinks(job, info, fmt, resumed)
+    sinks = _Sinks(job, info, fmt, resumed, own_from=own_from)
     if saved is not None:
         replay_start = time.perf_counter()
         _replay(saved, stages[stages.index(checkpoint) + 1:], sinks, source)
@@ -234,7 +253,7 @@ def run(job: DetectJob, sink: EventSink, stop: threading.Event) -> Summary:
         logger.info("resumed at frame {} from the checkpoint", resumed)
         sink.progress(Progress(frame=resumed, total_frames=max(total, resumed), fps=0.0,
                                eta_s=None), force=True)
-    feed = FrameFeed(source, params.max_frames, stop, start=resumed)
+    feed = FrameFeed(source, end, stop, start=first)
     decode_error: DecodeError | None = None
     seen = resumed
     loop_start = time.perf_counter()
@@ -258,10 +277,11 @@ def run(job: DetectJob, sink: EventSink, stop: threading.Event) -> Summary:
                     sinks.add(item)
                 checkpoint.save_if_due()
                 seen += len(batch)
+                done = max(0, seen - (own_from - first)) if chunk else seen  # not the lead-in
                 fps = (seen - resumed) / max(time.perf_counter() - loop_start, 1e-9)
-                eta = (total - seen) / fps if total and fps else None
+                eta = (total - done) / fps if total and fps else None
                 sink.progress(Progress(
-                    frame=seen, total_frames=max(total, seen), fps=round(fps, 2),
+                    frame=done, total_frames=max(total, done), fps=round(fps, 2),
                     eta_s=None if eta is None else round(eta, 1),
                 ), force=end is not None)
             if end is not None:
@@ -280,6 +300,12 @@ def run(job: DetectJob, sink: EventSink, stop: threading.Event) -> Summary:
         backend.close()
 
     frames = sinks.table.num_frames
+    if job.frame_range is not None:
+        from ambientpose_desktop.pipeline.chunk_join import save_chunk
+
+        timings["elapsed_s"] = time.perf_counter() - t0
+        return save_chunk(job, source, sinks, first, backend, fmt, timings, outputs,
+                          decode_error)
     if not frames and decode_error is None:
         raise InputError(f"{Path(job.input).name} contains no decodable frames")
     if not params.max_frames or frames < params.max_frames:

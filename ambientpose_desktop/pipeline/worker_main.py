@@ -86,8 +86,9 @@ def detect_main(job: DetectJob, debug: bool = False, *, stream: TextIO | None = 
     sink.emit(Finished(frames=summary.frames_processed, persons=summary.persons,
                        elapsed_s=summary.timings.get("elapsed_s", 0.0), outputs=summary.outputs))
     sink.close()
+    written = job.output if job.frame_range else TaskFolder(job.output).pose_json  # a chunk's
     print(f"done: {summary.frames_processed} frames, {summary.persons} poses, "
-          f"{summary.tracks} tracks -> {Path(job.output) / 'pose.json'}", file=sys.stderr)
+          f"{summary.tracks} tracks -> {written}", file=sys.stderr)
     return EXIT_OK
 
 

@@ -1,9 +1,11 @@
 """Tasks on a Dask cluster: the lifecycle's remote executor, for the window, ``serve`` and ``run``.
 
 A task becomes one Dask task (``runner.dask_worker.run_worker``) that runs the same worker
-command on a Dask worker. The database stays the queue and the record: only as many tasks are
-claimed as the cluster can run at once (its GPUs, else its worker threads), so the others stay
-PENDING where the window and the API show them. The adapter (Qt or asyncio) keeps driving the
+command on a Dask worker; a video longer than ``chunk_frames`` becomes one per chunk of its
+frames, then one for their join (``runner.dask_chunks``), each a ``_Part`` of the run. The
+database stays the queue and the record: only as many tasks are claimed as the cluster can run
+at once (its GPUs, else its worker threads), so the others stay PENDING where the window and
+the API show them. The adapter (Qt or asyncio) keeps driving the
 lifecycle on its one thread; this executor hands it everything through the adapter's ``post``.
 
 - **Output** comes back as Dask events (``Worker.log_event`` → ``Client.subscribe_topic``, one
@@ -13,9 +15,11 @@ lifecycle on its one thread; this executor hands it everything through the adapt
   take the same path as the output of a process on this computer.
 - **Cancel and stop** cancel the Dask future; the worker side sees it, stops the process
   (SIGTERM, SIGKILL after the lifecycle's grace) and still reports its exit.
-- **A lost Dask worker**: Dask runs the task again on another (up to its
+- **A lost Dask worker**: Dask runs the task (or the chunk) again on another (up to its
   ``allowed-failures``); the new attempt announces itself, clears the event log and starts
-  from frame 0, and the progress written is absolute, so nothing is counted twice.
+  from frame 0 (of its chunk), and the progress written is absolute, so nothing is counted
+  twice. A chunk that is done is released at once: the scheduler would otherwise compute it
+  again when the worker holding its result dies.
 - **The scheduler unreachable**: no slots (tasks stay PENDING), one line through
   ``Listener.executor_status``, a new try every ``RETRY_S``; runs it had are ``lost`` and go
   back in the queue.
@@ -25,20 +29,26 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import shutil
 import threading
 import time
 import uuid
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any, Protocol
 
 from loguru import logger
 
+from ambientpose_desktop.core.chunks import ChunkRange
 from ambientpose_desktop.core.events import Failed, Log
 from ambientpose_desktop.core.paths import AppPaths
+from ambientpose_desktop.core.task_folder import TaskFolder
+from ambientpose_desktop.runner.dask_chunks import ChunkEvents, chunk_arguments, plan_for
 from ambientpose_desktop.runner.lifecycle import Launch, Run, TaskLifecycle
+from ambientpose_desktop.store.repository import TaskNotFound
 from ambientpose_desktop.store.settings import AppSettings
 
 CONNECT_TIMEOUT_S = 5.0
@@ -189,17 +199,42 @@ def describe_cluster(address: str, timeout_s: float | None = None) -> list[Worke
 
 
 @dataclass
-class _RemoteRun:
-    """A run's Dask side: its future, the messages not yet handed to the lifecycle, and which
+class _Part:
+    """One Dask task of a run: the whole task, one chunk of its video, or their join; which
     attempt (Dask runs a task again when its worker dies) is the current one."""
 
-    connection: _Connection
     key: str
+    job: Any  # runner.dask_worker.WorkerJob
+    chunk: ChunkRange | None = None
+    join: bool = False
     future: Any = None
+    attempt: str | None = None
+    code: int | None = None  # its exit code, once it said
+    resources: dict[str, int] | None = None
+
+    @property
+    def running(self) -> bool:
+        """Started and not yet exited: an exit message will come."""
+        return self.attempt is not None and self.code is None
+
+    def describe(self) -> str:
+        return self.chunk.describe() if self.chunk is not None else \
+            "the join of the chunks" if self.join else "the task"
+
+
+@dataclass
+class _RemoteRun:
+    """A run's Dask side: its parts (one, or a video's chunks and then their join), the
+    messages not yet handed to the lifecycle and, for chunks, their events made one run's."""
+
+    connection: _Connection
+    parts: dict[str, _Part] = field(default_factory=dict)  # Dask key → part
+    chunks: ChunkEvents | None = None
+    task: Any = None  # store.models.Task, for the join's arguments
     inbox: deque = field(default_factory=deque)
     drain_posted: bool = False
-    attempt: str | None = None
     stop_asked: bool = False
+    started: bool = False
     settled: bool = False
     timers: list[Any] = field(default_factory=list)
 
@@ -287,7 +322,7 @@ class DaskExecutor:
         self.paths = paths
         self.topic = f"ambientpose-{uuid.uuid4().hex}"
         self._connection: _Connection | None = None
-        self._runs: dict[str, Run] = {}  # Dask key → run
+        self._runs: dict[str, Run] = {}  # Dask key (of any of its parts) → run
         self._calls = ThreadPoolExecutor(1, thread_name_prefix="dask-calls")  # blocking ones
 
     # -- RemoteExecutor ------------------------------------------------------------------
@@ -307,38 +342,78 @@ class DaskExecutor:
         return connection.capacity if connection is not None else 0
 
     def start_worker(self, run: Run, launch: Launch) -> None:
-        from ambientpose_desktop.runner.dask_worker import WorkerJob, run_worker
+        from ambientpose_desktop.runner.dask_worker import WorkerJob
 
         connection = self._connection
         assert connection is not None, "start_worker without use()"
-        key = f"ambientpose-{run.task_id}-{uuid.uuid4().hex[:8]}"
-        remote = run.handle = _RemoteRun(connection, key)
-        client = connection.client
-        if client is None or not connection.capacity:
+        remote = run.handle = _RemoteRun(connection)
+        if connection.client is None or not connection.capacity:
             self.host.post(lambda: self._settle(run, lambda: self.host.lifecycle.lost(
                 run, f"{connection.target} cannot be reached")))
             return
-        job = WorkerJob(key=key, topic=self.topic, arguments=launch.arguments,
-                        input=launch.input, output=str(run.output), gpu=launch.gpu,
-                        grace_s=self.host.lifecycle.cancel_grace_s)
-        self._runs[key] = run
-        connection.keys.add(key)
         resources = {"GPU": 1} if launch.gpu and connection.has_gpus else None
+
+        def job(key: str, arguments: list[str], output: Path, fresh: bool = True) -> WorkerJob:
+            return WorkerJob(key=key, topic=self.topic, arguments=arguments,
+                             input=launch.input, output=str(output), gpu=launch.gpu,
+                             grace_s=self.host.lifecycle.cancel_grace_s, fresh=fresh)
+
+        lifecycle = self.host.lifecycle
         try:
-            remote.future = client.submit(run_worker, job, key=key, pure=False,
-                                          resources=resources)
+            task = lifecycle.repo.get(run.task_id)
+        except TaskNotFound:  # removed since its claim: run it whole, ``started`` stops it
+            task = None
+        split = None if task is None else plan_for(task, lifecycle.settings().chunk_frames)
+        if split is None:
+            key = self._key(run)
+            parts = [_Part(key, job(key, launch.arguments, run.output), resources=resources)]
+        else:
+            plan, total = split
+            remote.task = task
+            remote.chunks = ChunkEvents(run.task_id, plan, total,
+                                        TaskFolder(run.output).events)
+            parts = []
+            for chunk in plan:
+                folder = TaskFolder(run.output).chunk(chunk.index).path
+                folder.mkdir(parents=True, exist_ok=True)
+                key = self._key(run, f"chunk{chunk.index}")
+                parts.append(_Part(key, job(key, chunk_arguments(task, run.output, chunk),
+                                            folder), chunk=chunk, resources=resources))
+        for part in parts:
+            if not self._submit(run, part):
+                return
+
+    @staticmethod
+    def _key(run: Run, what: str = "") -> str:
+        return f"ambientpose-{run.task_id}-{what + '-' if what else ''}{uuid.uuid4().hex[:8]}"
+
+    def _submit(self, run: Run, part: _Part) -> bool:
+        """Hand ``part`` to the cluster; ``False`` (the run lost) when it cannot be."""
+        from ambientpose_desktop.runner.dask_worker import run_worker
+
+        remote: _RemoteRun = run.handle
+        remote.parts[part.key] = part
+        self._runs[part.key] = run
+        remote.connection.keys.add(part.key)
+        client = remote.connection.client
+        try:
+            part.future = client.submit(run_worker, part.job, key=part.key, pure=False,
+                                        resources=part.resources)
         except Exception as exc:  # the client closed between the count and now
-            reason = f"{connection.target} cannot be reached ({one_line(exc)})"
+            reason = f"{remote.connection.target} cannot be reached ({one_line(exc)})"
             self.host.post(lambda: self._settle(run, lambda: self.host.lifecycle.lost(
                 run, reason)))
-            return
-        remote.future.add_done_callback(lambda _: self.host.post(lambda: self._check(run)))
+            return False
+        part.future.add_done_callback(
+            lambda _: self.host.post(lambda: self._check(run, part)))
+        return True
 
     def terminate(self, run: Run) -> None:
         remote: _RemoteRun = run.handle
         remote.stop_asked = True
-        if remote.future is not None:
-            self._calls.submit(remote.future.cancel, reason="stopped by AmbientPose")
+        for part in remote.parts.values():
+            if part.future is not None:
+                self._calls.submit(part.future.cancel, reason="stopped by AmbientPose")
 
     def kill(self, run: Run) -> None:
         """The worker side escalates to SIGKILL itself after the grace; if it still has not
@@ -350,22 +425,24 @@ class DaskExecutor:
     def close(self, timeout_s: float) -> None:
         deadline = time.monotonic() + timeout_s
         while self._runs and time.monotonic() < deadline:
-            for run in list(self._runs.values()):
+            for run in self._live_runs():
                 self._check(run)
             time.sleep(0.05)
-        for run in list(self._runs.values()):  # no word from them: their tasks are requeued
+        for run in self._live_runs():  # no word from them: their tasks are requeued
             self._settle(run, lambda run=run: self.host.lifecycle.exited(run, None, True))
         if self._connection is not None:
             self._connection.close()
             self._connection = None
 
+    def _live_runs(self) -> list[Run]:
+        return list({id(run): run for run in self._runs.values()}.values())
+
     def connection_lost(self, connection: _Connection, keys: list[str]) -> None:
         """(The watcher's thread.) Its client went away with these runs: back in the queue."""
-        for key in keys:
-            run = self._runs.get(key)
-            if run is not None:
-                self.host.post(lambda run=run: self._settle(run, lambda: self.host.lifecycle.lost(
-                    run, f"lost contact with {connection.target}")))
+        runs = {id(run): run for key in keys if (run := self._runs.get(key)) is not None}
+        for run in runs.values():
+            self.host.post(lambda run=run: self._settle(run, lambda: self.host.lifecycle.lost(
+                run, f"lost contact with {connection.target}")))
 
     # -- messages from the workers --------------------------------------------------------
     def on_event(self, event: tuple[float, dict]) -> None:
@@ -384,68 +461,128 @@ class DaskExecutor:
         remote: _RemoteRun = run.handle
         remote.drain_posted = False
         while remote.inbox and not remote.settled:
-            self._handle(run, remote, remote.inbox.popleft())
+            message = remote.inbox.popleft()
+            part = remote.parts.get(message.get("key", ""))
+            if part is not None:
+                self._handle(run, remote, part, message)
 
-    def _handle(self, run: Run, remote: _RemoteRun, message: dict) -> None:
+    def _handle(self, run: Run, remote: _RemoteRun, part: _Part, message: dict) -> None:
         lifecycle = self.host.lifecycle
         kind = message.get("kind")
         if kind == "start":
             gpu = message.get("gpu")
             where = (f"Dask worker {message.get('worker', '?')} on {message.get('host', '?')}"
                      + (f", GPU {gpu}" if gpu is not None else ""))
-            if remote.attempt is None:
+            if not remote.started:
+                remote.started = True
                 lifecycle.started(run, None)
-                self._log(run, "INFO", f"running on {where}")
-            else:
+            if part.attempt is None:
+                self._log(run, "INFO", f"running on {where}" if remote.chunks is None
+                          else f"{part.describe()} running on {where}")
+            elif remote.chunks is None:
                 self._log(run, "WARNING", "the Dask worker running this task was lost; "
                                           f"running it again from the start on {where}")
-            remote.attempt = message.get("attempt")
-        elif message.get("attempt") != remote.attempt:
+            else:
+                self._log(run, "WARNING", f"the Dask worker running {part.describe()} was "
+                                          f"lost; running it again on {where}")
+            if part.chunk is not None and remote.chunks is not None:
+                remote.chunks.restart(part.chunk.index)
+            part.attempt, part.code = message.get("attempt"), None
+        elif message.get("attempt") != part.attempt:
             return  # the last words of an attempt whose worker was lost
         elif kind == "out":
-            lifecycle.output(run, message.get("text", ""))
+            text = message.get("text", "")
+            if part.chunk is not None and remote.chunks is not None:
+                text = remote.chunks.feed(part.chunk.index, text)
+            if text:
+                lifecycle.output(run, text)
         elif kind == "err":
             lifecycle.stderr(run, message.get("text", ""))
         elif kind == "exit":
-            code = message.get("code")
-            self._settle(run, lambda: lifecycle.exited(run, code, code is not None and code < 0))
+            part.code = code = message.get("code")
+            self._exited(run, remote, part, code)
+
+    def _exited(self, run: Run, remote: _RemoteRun, part: _Part, code: int | None) -> None:
+        """A part's process ended with ``code``: the run's end, or (a chunk that succeeded)
+        the join once every chunk has."""
+        lifecycle = self.host.lifecycle
+        if part.chunk is not None and code == 0 and not remote.stop_asked:
+            self._release(part)
+            chunks = [p for p in remote.parts.values() if p.chunk is not None]
+            if all(p.code == 0 for p in chunks):
+                self._start_join(run, remote, len(chunks))
+            return
+        if part.chunk is not None and remote.stop_asked and any(
+                p.running for p in remote.parts.values()):
+            return  # the others are stopping too: the last one settles the run
+        if part.join and code == 0:
+            self._calls.submit(shutil.rmtree, TaskFolder(run.output).chunks, True)
+        self._settle(run, lambda: lifecycle.exited(run, code, code is not None and code < 0))
+
+    def _start_join(self, run: Run, remote: _RemoteRun, chunks: int) -> None:
+        from ambientpose_desktop.runner.dask_chunks import join_arguments
+
+        job = next(iter(remote.parts.values())).job
+        key = self._key(run, "join")
+        part = _Part(key, replace(job, key=key, output=str(run.output), gpu=False, fresh=False,
+                                  arguments=join_arguments(remote.task, run.output, chunks)),
+                     join=True)
+        self._submit(run, part)
+
+    def _release(self, part: _Part) -> None:
+        """A chunk that is done: its result must not be computed again if the Dask worker
+        holding it dies (the scheduler recomputes what a client still holds)."""
+        future, part.future = part.future, None
+        if future is not None:
+            self._calls.submit(future.release)
 
     def _log(self, run: Run, level: str, message: str) -> None:
         """A line of our own in the task's log, as if its worker had said it."""
-        self.host.lifecycle.output(run, Log(level=level, message=message).to_json() + "\n")
+        remote: _RemoteRun = run.handle
+        line = Log(level=level, message=message).to_json() if remote.chunks is None else \
+            remote.chunks.note(level, message)
+        self.host.lifecycle.output(run, line + "\n")
 
     # -- the future's end ----------------------------------------------------------------
-    def _check(self, run: Run, waited_s: float = 0.0) -> None:
-        """Once the Dask task is over: settle the run if its exit message cannot come."""
+    def _check(self, run: Run, part: _Part | None = None, waited_s: float = 0.0) -> None:
+        """Once a part's Dask task is over: settle the run if its exit message cannot come."""
         remote: _RemoteRun = run.handle
         self._drain(run)
-        future = remote.future
+        if part is None:
+            for each in list(remote.parts.values()):
+                self._check(run, each, waited_s)
+            return
+        future = part.future
         if remote.settled or future is None or not future.done():
             return
         lifecycle = self.host.lifecycle
         if future.status == "finished":
+            if part.code is not None:
+                return  # its exit was handled
             if waited_s < EXIT_WAIT_S:  # its exit message was sent first: it is on its way
                 remote.timers.append(self.host.call_later(
-                    0.1, lambda: self._check(run, waited_s + 0.1)))
+                    0.1, lambda: self._check(run, part, waited_s + 0.1)))
                 return
             self._settle(run, lambda: lifecycle.exited(run, None, True))
         elif future.status == "error":
-            self._failed(run, future.exception())
+            self._failed(run, part, future.exception())
         elif remote.stop_asked:
-            if remote.attempt is None:  # never started: no exit message will come
+            if not any(p.running for p in remote.parts.values()):  # no exit message will come
                 self._settle(run, lambda: lifecycle.exited(run, None, False))
         else:  # cancelled by the scheduler going away
             self._settle(run, lambda: lifecycle.lost(
                 run, f"lost contact with {remote.connection.target}"))
 
-    def _failed(self, run: Run, exc: BaseException) -> None:
+    def _failed(self, run: Run, part: _Part, exc: BaseException) -> None:
         from distributed import KilledWorker
 
+        remote: _RemoteRun = run.handle
+        what = "this task" if remote.chunks is None else part.describe()
         if isinstance(exc, KilledWorker):
-            message = (f"the Dask workers running this task died {exc.allowed_failures + 1} "
+            message = (f"the Dask workers running {what} died {exc.allowed_failures + 1} "
                        "times in a row; see their logs")
         else:  # e.g. ambientpose-desktop not installed where the Dask worker runs
-            message = f"the Dask worker could not run the task: {type(exc).__name__}: " \
+            message = f"the Dask worker could not run {what}: {type(exc).__name__}: " \
                       f"{one_line(exc)}"
         lifecycle = self.host.lifecycle
         lifecycle.output(run, Failed(error=message).to_json() + "\n")
@@ -458,8 +595,12 @@ class DaskExecutor:
         remote.settled = True
         for timer in remote.timers:
             timer.cancel()
-        self._runs.pop(remote.key, None)
-        remote.connection.keys.discard(remote.key)
+        for key, part in remote.parts.items():
+            if part.code is None and part.future is not None and not part.future.done():
+                # a failed chunk's others
+                self._calls.submit(part.future.cancel, reason="the task ended")
+            self._runs.pop(key, None)
+            remote.connection.keys.discard(key)
         self._close_if_done(remote.connection)
         record()
 

@@ -51,6 +51,8 @@ class WorkerJob:
     output: str
     gpu: bool  # wants a GPU (its device is not cpu)
     grace_s: float  # SIGTERM → SIGKILL
+    fresh: bool = True  # clear the results folder's event log first (not for a join, whose
+    # log already holds its chunks' progress)
 
 
 class _Messages:
@@ -176,7 +178,8 @@ def run_worker(job: WorkerJob) -> int:
             send("out", text=Failed(error=problem).to_json() + "\n")
             send("exit", code=2)
             return 2
-        clear_last_run(Path(job.output))
+        if job.fresh:
+            clear_last_run(Path(job.output))
         env = worker_environment()
         if gpu is not None:
             env["CUDA_VISIBLE_DEVICES"] = cuda_device(gpu, os.environ.get("CUDA_VISIBLE_DEVICES"))

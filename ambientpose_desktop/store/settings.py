@@ -39,6 +39,9 @@ class AppSettings:
     # folder; runner/slurm.py). The cluster must see this computer's files at the same paths.
     executor: str = "local"
     dask_address: str = ""
+    # On a cluster, a video longer than this many frames runs in chunks of as many frames on
+    # several workers, joined after (runner/dask_chunks.py); 0: every video runs whole.
+    chunk_frames: int = 9000
 
     def task_params(self, **overrides: Any) -> TaskParams:
         """Parameters for a new task from these defaults; ``overrides`` (not ``None``) win.

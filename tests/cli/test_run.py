@@ -45,16 +45,22 @@ def _results(stdout: str) -> dict[str, list]:
     return results
 
 
-def test_a_video_here_and_a_folder_on_dask_give_the_same_poses(tmp_path, dask_processes):
+def test_a_folder_here_and_on_dask_give_the_same_poses(tmp_path, dask_processes):
+    """On the cluster with ``--chunk-frames 30``: the 72-frame video runs in 3 chunks."""
     folder = _folder_of_videos(tmp_path)
-    here = run_command(folder / VIDEOS[0], "--backend", "fake")
+    here = run_command(folder, "--backend", "fake")
     assert here.returncode == 0, here.stderr
-    there = run_command(folder, "--backend", "fake", "--dask", dask_processes)
+    there = run_command(folder, "--backend", "fake", "--dask", dask_processes,
+                        "--chunk-frames", "30")
     assert there.returncode == 0, there.stderr
     assert "running tasks on the Dask scheduler" in there.stderr
     local, remote = _results(here.stdout), _results(there.stdout)
-    assert sorted(remote) == sorted(VIDEOS) and local[VIDEOS[0]] == remote[VIDEOS[0]]
+    assert sorted(remote) == sorted(VIDEOS) and local == remote
     assert "all tasks" in there.stderr and "72/72" in there.stderr
+    chunked = next(line.split("\t")[2] for line in there.stdout.splitlines()
+                   if VIDEOS[1] in line)
+    summary = json.loads(TaskFolder(Path(chunked)).summary.read_text())
+    assert summary["timings"]["chunks"] == 3
 
 
 def test_exit_codes(tmp_path, store):
@@ -70,6 +76,8 @@ def test_exit_codes(tmp_path, store):
     assert "missing.mp4: does not exist" in nothing.stderr
     bad = run_command(media_path("videos/mmpose_demo.mp4"), "--conf", "2")
     assert bad.returncode == 2 and "--conf must be 0 to 1, not 2" in bad.stderr
+    bad = run_command(media_path("videos/mmpose_demo.mp4"), "--chunk-frames", "-1")
+    assert bad.returncode == 2 and "--chunk-frames: -1: 0 (never split) or more" in bad.stderr
 
 
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])

@@ -80,8 +80,12 @@ def test_settings_choose_the_cluster_and_test_the_connection(qtbot, dask_cluster
         fields.test_button.click()
     report = fields.report.toPlainText()
     assert report.startswith("✔ 2 workers:") and "1 thread" in report and "GiB, no GPU" in report
+    assert fields.chunk_frames.isEnabled() and fields.chunk_frames.value() == \
+        AppSettings().chunk_frames
+    fields.chunk_frames.setValue(3000)
     settings = dialog.result_settings()
     assert (settings.executor, settings.dask_address) == ("dask", dask_cluster)
+    assert settings.chunk_frames == 3000
     fields.address.setText(f"127.0.0.1:{free_port()}")
     with qtbot.waitSignal(fields.tested, timeout=WAIT_MS):
         fields.test_button.click()

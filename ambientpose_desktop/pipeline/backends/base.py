@@ -144,8 +144,9 @@ class PoseBackend(ABC):
         the backend tracks by itself."""
 
     def seek(self, frame: int) -> None:  # noqa: B027 - most backends look at pixels only
-        """The next frame ``infer`` gets is frame ``frame`` of the source (a resumed run):
-        for a backend whose output depends on the frame's place (the fake one)."""
+        """The next frame ``infer`` gets is frame ``frame`` of the source (a resumed run, a
+        chunk of a long video): for a backend whose output depends on the frame's place (the
+        fake one)."""
 
     @property
     def tracks_itself(self) -> bool:
