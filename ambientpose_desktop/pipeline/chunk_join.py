@@ -235,7 +235,7 @@ def join_chunks(job, sink: EventSink, stop: threading.Event) -> Summary:
     info.timestamps = [round(t, 6) for t in times]
     if frames > 1:
         info.duration_s = round(info.timestamps[-1] + 1.0 / (info.fps or 1.0), 6)
-    outputs = written + _render_linked(job, layers.linked, fmt, info.fps, stop) + outputs
+    outputs = written + _render_linked(job, layers.linked, fmt, info, stop) + outputs
     timings = {
         "chunks": len(records),
         "load_s": max(r.timings.get("load_s", 0.0) for r in records),

@@ -128,3 +128,18 @@ def test_the_seam_continues_each_track_under_its_earlier_id():
     assert table.num_frames == 6 and len(appearance) == table.num_rows == 8 + 5
     assert table.idx[table.rows(4)].tolist() == [1, 2]  # x 3 is the first chunk's id 1
     assert table.idx[table.rows(5)].tolist() == [1, 2, 3]
+
+
+def test_a_joined_run_draws_its_overlay_video_over_every_frame(video, tmp_path):
+    """The join draws overlay.mp4 with the linked ids as one run does (through the worker's
+    own drawing, which takes the run's source info and timestamps)."""
+    import av
+
+    task = TaskFolder(tmp_path / "task")
+    _chunk(video, task, 0, 0, 120)
+    _chunk(video, task, 1, 120, None)
+    proc = run_detect("--video", video, "--backend", "fake", "--output", task.path,
+                      "--events", "jsonl", "--join-chunks", "2", "--overlay-video")
+    assert proc.returncode == 0, proc.stderr
+    with av.open(str(task.path / "overlay.mp4")) as container:
+        assert sum(1 for _ in container.decode(video=0)) == 200
