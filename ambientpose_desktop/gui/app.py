@@ -120,6 +120,10 @@ def main(make_server: ServerFactory | None = None, recover_db: bool = False) -> 
         server = _deferred(make_server, repo, artefacts, runner) if make_server else None
         window = MainWindow(repo, artefacts, runner, settings, server=server)
         window.show()
+        # Take the keyboard at once (Ctrl+O right after start): a desktop without a window
+        # manager, or one that does not focus new windows, would leave the window inactive.
+        window.raise_()
+        window.activateWindow()
         screenshot = os.environ.get("AMBIENTPOSE_SCREENSHOT")
         if screenshot:
             _schedule_screenshot(app, window, screenshot)

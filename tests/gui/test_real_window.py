@@ -76,3 +76,45 @@ def test_real_app_under_xvfb_pictures_tasks_in_every_state(store, xvfb_display, 
     keep = os.environ.get("AMBIENTPOSE_SCREENSHOT_COPY")
     if keep:
         shutil.copyfile(shot, Path(keep))
+
+
+def _x11_helper():
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[2] / "packaging" / "x11_window.py"
+    spec = importlib.util.spec_from_file_location("x11_window", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_window_takes_the_keyboard_when_it_opens(store, xvfb_display):
+    """Ctrl+O right after start must reach the window: with no window manager to focus it
+    (or one that does not), the app asks for the input focus itself."""
+    import ctypes
+    import time
+
+    AppSettings(task=TaskParams(backend="fake")).save()
+    env = dict(os.environ, DISPLAY=xvfb_display, QT_QPA_PLATFORM="xcb")
+    app = subprocess.Popen([sys.executable, "-m", "ambientpose_desktop"], env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.environ["DISPLAY"], saved = xvfb_display, os.environ.get("DISPLAY")
+    try:
+        display = _x11_helper().Display()
+        window = display.wait("AmbientPose", 60, pid=app.pid)
+        focus, revert = ctypes.c_ulong(), ctypes.c_int()
+        display.x.XGetInputFocus.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_ulong),
+                                             ctypes.POINTER(ctypes.c_int)]
+        for _ in range(40):  # activation follows the window's mapping by a few events
+            display.x.XGetInputFocus(display.handle, ctypes.byref(focus), ctypes.byref(revert))
+            if focus.value == window:
+                break
+            time.sleep(0.25)
+        assert focus.value == window, f"input focus on {focus.value:#x}, not {window:#x}"
+    finally:
+        if saved is None:
+            os.environ.pop("DISPLAY")
+        else:
+            os.environ["DISPLAY"] = saved
+        app.terminate()
+        app.wait(30)
