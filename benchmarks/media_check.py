@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.bench_media import DEFAULT_VIDEO, looped_copy, loops_for  # noqa: E402
+from benchmarks.bench_media import DEFAULT_VIDEO, load_average, looped_copy, loops_for  # noqa: E402
 
 
 def plain_decode(path: Path) -> int:
@@ -35,10 +35,6 @@ def timed(fn, *args, **kwargs):
     start = time.perf_counter()
     result = fn(*args, **kwargs)
     return result, time.perf_counter() - start
-
-
-def load() -> str:
-    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def main() -> int:
@@ -58,13 +54,13 @@ def main() -> int:
         quick, quick_s = timed(check_media, video, quick=True)
         print(f"container pass ({attempt}): {quick.frames} frames, {quick.duration_s:.0f} s "
               f"of video in {quick_s:.2f} s = {quick.duration_s / quick_s:.0f}x real time "
-              f"({size / quick_s:.0f} MiB/s); {load()}")
+              f"({size / quick_s:.0f} MiB/s); {load_average()}")
     frames, plain_s = timed(plain_decode, video)
     print(f"plain PyAV decoding: {frames} frames in {plain_s:.1f} s = {frames / plain_s:.0f} "
-          f"fps, {quick.duration_s / plain_s:.1f}x real time; {load()}")
+          f"fps, {quick.duration_s / plain_s:.1f}x real time; {load_average()}")
     full, full_s = timed(check_media, video)
     print(f"full check: {full.frames} frames in {full_s:.1f} s = {full.frames / full_s:.0f} fps, "
-          f"{quick.duration_s / full_s:.1f}x real time; {load()}")
+          f"{quick.duration_s / full_s:.1f}x real time; {load_average()}")
     print(f"full check / plain decoding: {full_s / plain_s:.2f} (1.00 = as fast as decoding); "
           f"container pass / full check: {quick_s / full_s:.3f}")
     print(f"findings: ok={full.ok}, frames={full.frames} (plain decoding {frames}), "

@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.bench_media import DEFAULT_VIDEO, looped_copy, loops_for  # noqa: E402
+from benchmarks.bench_media import DEFAULT_VIDEO, load_average, looped_copy, loops_for  # noqa: E402
 
 
 def plain_decode(path: Path, threads: str) -> int:
@@ -30,10 +30,6 @@ def plain_decode(path: Path, threads: str) -> int:
         stream = container.streams.video[0]
         stream.thread_type = threads
         return sum(1 for _ in container.decode(stream))
-
-
-def load() -> str:
-    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def main() -> int:
@@ -51,7 +47,7 @@ def main() -> int:
     frames = plain_decode(video, "AUTO")
     floor = time.perf_counter() - start
     print(f"plain decoding (frame threads): {frames} frames in {floor:.2f} s "
-          f"({frames / floor:.0f} fps)  [{load()}]")
+          f"({frames / floor:.0f} fps)  [{load_average()}]")
     with tempfile.TemporaryDirectory() as folder:
         for name, run in (("remux", remux), ("salvage", salvage),
                           ("reencode", reencode_short_gop)):
@@ -61,7 +57,7 @@ def main() -> int:
             took = time.perf_counter() - start
             print(f"{name:9}: {result.frames_written} frames in {took:.2f} s "
                   f"({result.frames_written / took:.0f} fps, {took / floor:.2f}x plain "
-                  f"decoding), keyframe interval {result.keyframe_interval}  [{load()}]")
+                  f"decoding), keyframe interval {result.keyframe_interval}  [{load_average()}]")
     return 0
 
 

@@ -97,22 +97,7 @@ def make_results(folder: Path, video: Path, frames: int, people: int = 6,
 def looped_video(source: Path, loops: int, path: Path) -> Path:
     """``source`` repeated ``loops`` times into ``path`` (MP4), packets copied: each loop
     decodes exactly like the source."""
-    import av
+    from ambientpose_desktop.pipeline.concat import concat_videos
 
-    with av.open(str(source)) as src, av.open(str(path), "w", format="mp4") as dst:
-        in_stream = src.streams.video[0]
-        out_stream = dst.add_stream_from_template(in_stream)
-        offset = 0
-        for _ in range(loops):
-            src.seek(0)
-            last = 0
-            for packet in src.demux(in_stream):
-                if packet.dts is None:
-                    continue
-                last = max(last, packet.pts + (packet.duration or 0))
-                packet.pts += offset
-                packet.dts += offset
-                packet.stream = out_stream
-                dst.mux(packet)
-            offset += last
+    assert concat_videos([source] * loops, path)
     return path

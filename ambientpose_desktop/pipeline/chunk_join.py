@@ -181,12 +181,12 @@ def _join_proxies(parts: list[Path], folder: TaskFolder) -> list[str]:
     ``i``); [] when a part is missing or they do not fit together."""
     import av
 
-    from ambientpose_desktop.pipeline.scrub_proxy import join_proxies
+    from ambientpose_desktop.pipeline.concat import concat_videos
 
     if not parts or not all(p.is_file() for p in parts):
         return []
     try:
-        if join_proxies(parts, folder.scrub_proxy):
+        if concat_videos(parts, folder.scrub_proxy):
             return [SCRUB_PROXY]
         logger.warning("the chunks' scrub proxies do not fit together; there is none")
     except (av.error.FFmpegError, OSError) as exc:  # the proxy is optional

@@ -125,7 +125,8 @@ def _proxy_of_resumed_run(job: DetectJob, resumed: int, stop: threading.Event) -
     """A resumed run wrote the proxy of the frames after its checkpoint; the frames before are
     decoded once more (no model: a fraction of their first run's cost), encoded apart and
     joined in front, so that the proxy's frame i is still the video's frame i."""
-    from ambientpose_desktop.pipeline.scrub_proxy import ScrubProxyWriter, join_proxies
+    from ambientpose_desktop.pipeline.concat import concat_videos
+    from ambientpose_desktop.pipeline.scrub_proxy import ScrubProxyWriter
 
     folder = Path(job.output)
     head, tail = folder / _PROXY_HEAD, folder / _PROXY_TAIL
@@ -142,7 +143,7 @@ def _proxy_of_resumed_run(job: DetectJob, resumed: int, stop: threading.Event) -
         if not tail.exists():  # resumed at the very end: the head is the whole proxy
             head.replace(folder / SCRUB_PROXY)
             return [SCRUB_PROXY]
-        if join_proxies([head, tail], folder / SCRUB_PROXY):
+        if concat_videos([head, tail], folder / SCRUB_PROXY):
             return [SCRUB_PROXY]
         logger.warning("the scrub proxy's two parts do not fit together; there is none")
         return []
