@@ -73,7 +73,8 @@ def _same_size(files: Sequence[Path]) -> bool:
         try:
             with Image.open(files[i]) as image:  # reads the header only
                 sizes.add(image.size)
-        except OSError:
+        except Exception:  # noqa: BLE001 - Pillow raises OSError; a wrapper another package
+            # patched into Image.open may raise anything (Ultralytics' imports pi-heif)
             continue  # unreadable: the source skips it, the other frames stay a sequence
         if len(sizes) > 1:
             return False

