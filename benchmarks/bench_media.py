@@ -39,3 +39,14 @@ def load_average() -> str:
     import os
 
     return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def plain_decode(path: Path, threads: str = "AUTO") -> int:
+    """Every frame through PyAV, no pixel conversion: the floor the media benchmarks compare
+    the check and the repairs with. Returns the frames decoded."""
+    import av
+
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = threads
+        return sum(1 for _ in container.decode(stream))

@@ -18,17 +18,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.bench_media import DEFAULT_VIDEO, load_average, looped_copy, loops_for  # noqa: E402
-
-
-def plain_decode(path: Path) -> int:
-    """Every frame through PyAV, frame-threaded, no pixel conversion: the floor for pass 2."""
-    import av
-
-    with av.open(str(path)) as container:
-        stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
-        return sum(1 for _ in container.decode(stream))
+from benchmarks.bench_media import (  # noqa: E402
+    DEFAULT_VIDEO,
+    load_average,
+    looped_copy,
+    loops_for,
+    plain_decode,
+)
 
 
 def timed(fn, *args, **kwargs):

@@ -19,15 +19,14 @@ Two passes over the file (``core/media_check.py`` names the findings):
 
 from __future__ import annotations
 
-import os
 from array import array
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
-from ambientpose_desktop.core.errors import InputError
 from ambientpose_desktop.core.media_check import LONG_GOP_FRAMES, MediaCheck
+from ambientpose_desktop.pipeline.video import check_readable
 
 Progress = Callable[[float], None]
 Stop = Callable[[], bool]
@@ -54,7 +53,7 @@ def check_media(path: str | Path, quick: bool = False, progress: Progress | None
     import av
 
     path = Path(path)
-    _check_path(path)
+    check_readable(path, folder="a folder, not a video")  # an empty file is a finding
     if path.stat().st_size == 0:
         return MediaCheck(ok=False, quick=quick, problems=["the file is empty (0 bytes)"])
     layout = _mp4_layout(path)
@@ -82,15 +81,6 @@ def check_media(path: str | Path, quick: bool = False, progress: Progress | None
     check.ok = not check.problems
     report(1.0)
     return check
-
-
-def _check_path(path: Path) -> None:
-    if not path.exists():
-        raise InputError(f"{path} does not exist")
-    if path.is_dir():
-        raise InputError(f"{path} is a folder, not a video")
-    if not os.access(path, os.R_OK):
-        raise InputError(f"{path} cannot be read (permission denied)")
 
 
 def index_missing(path: str | Path) -> bool:

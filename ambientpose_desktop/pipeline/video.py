@@ -29,13 +29,20 @@ if TYPE_CHECKING:
 Frame = tuple[int, float, np.ndarray]
 
 
-def _check_file(path: Path) -> None:
+def check_readable(path: Path, folder: str = "a folder; use --image-dir for a folder of images"
+                   ) -> None:
+    """``InputError`` unless ``path`` is a file this process may read (``folder``: what to say
+    of a folder)."""
     if not path.exists():
         raise InputError(f"{path} does not exist")
     if path.is_dir():
-        raise InputError(f"{path} is a folder; use --image-dir for a folder of images")
+        raise InputError(f"{path} is {folder}")
     if not os.access(path, os.R_OK):
         raise InputError(f"{path} cannot be read (permission denied)")
+
+
+def _check_file(path: Path) -> None:
+    check_readable(path)
     if path.stat().st_size == 0:
         raise InputError(f"{path.name} is empty (0 bytes)")
 
