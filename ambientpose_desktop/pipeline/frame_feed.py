@@ -1,7 +1,9 @@
 """Decoding on a thread of its own, handed to the model in batches behind a bounded queue.
 
 The model never waits for the decoder unless decoding is the slower of the two, and memory
-stays flat however long the video: at most ``depth`` decoded frames are ever held here.
+stays flat however long the video: at most ``depth`` decoded frames are ever held here. The
+backend's first step, scaling the frame down to its input (``Backend.prescaler``), runs here
+too, so that the model's thread does only the model's work.
 """
 
 from __future__ import annotations
@@ -9,19 +11,31 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
-from ambientpose_desktop.pipeline.video import Frame, FrameSource
+import numpy as np
+
+from ambientpose_desktop.pipeline.video import FrameSource
 
 _END = object()
+
+
+class Decoded(NamedTuple):
+    index: int
+    timestamp: float
+    image: np.ndarray  # RGB, as decoded
+    scaled: np.ndarray | None  # the prescaler's, None without one (or for an odd-sized frame)
 
 
 class FrameFeed:
     """``start()``, then ``next_batch(size)`` until its second value is not ``None``."""
 
     def __init__(self, source: FrameSource, max_frames: int | None, stop: threading.Event,
-                 depth: int = 8, start: int = 0) -> None:
+                 depth: int = 8, start: int = 0,
+                 prescale: Callable[[np.ndarray], np.ndarray] | None = None) -> None:
         self._source = source
+        self._prescale = prescale  # made for frames of the source's size only
         self._max_frames = max_frames
         self._start = start  # the first frame to decode (a resumed run's)
         self._stop = stop
@@ -50,8 +64,12 @@ class FrameFeed:
         started = time.perf_counter()
         item: Any = _END
         try:
-            for frame in self._source.frames(self._max_frames, start=self._start):
-                if not self._put(frame):
+            size = (self._source.info.height, self._source.info.width)
+            for index, timestamp, image in self._source.frames(self._max_frames,
+                                                               start=self._start):
+                scaled = (self._prescale(image) if self._prescale is not None
+                          and image.shape[:2] == size else None)
+                if not self._put(Decoded(index, timestamp, image, scaled)):
                     return
         except Exception as exc:  # handed to the consumer, which decides what it means
             item = exc
@@ -59,12 +77,12 @@ class FrameFeed:
             self.decode_s = time.perf_counter() - started
         self._put(item)
 
-    def next_batch(self, size: int) -> tuple[list[Frame], bool | Exception | None]:
+    def next_batch(self, size: int) -> tuple[list[Decoded], bool | Exception | None]:
         """Up to ``size`` frames as soon as some are there, and ``True`` (the stream ended),
         the exception that ended it, or ``None`` (more to come)."""
         if size < 1:
             raise ValueError(f"a batch needs at least one frame, not {size}")
-        batch: list[Frame] = []
+        batch: list[Decoded] = []
         while len(batch) < size and not self._stop.is_set():
             try:
                 item = self._queue.get(timeout=0.1 if not batch else 0.005)

@@ -28,6 +28,7 @@ class FrameResult:
     persons: list[Person]
     # (people, DESCRIPTOR_SIZE) appearance, when computed before the ids (``checkpoint``)
     descriptors: np.ndarray | None = None
+    scaled: np.ndarray | None = None  # ``image`` at the model's input size, when prescaled
 
 
 class FrameStage(Protocol):

@@ -37,10 +37,17 @@ def proxy_size(width: int, height: int) -> tuple[int, int]:
 
 
 class ScrubProxyWriter:
-    """``add(rgb)`` per frame in order, then ``finish()``; ``abort()`` leaves nothing behind."""
+    """``add(rgb)`` per frame in order, then ``finish()``; ``abort()`` leaves nothing behind.
 
-    def __init__(self, folder: Path, name: str = SCRUB_PROXY) -> None:
+    ``source_size``: the video's (width, height), which sets the proxy's size; the frames
+    added may be smaller (the model's prescaled ones, which cost nothing more to reuse) or
+    the video's own. Without it the first frame's size sets it.
+    """
+
+    def __init__(self, folder: Path, name: str = SCRUB_PROXY,
+                 source_size: tuple[int, int] | None = None) -> None:
         self._folder = Path(folder)
+        self._source_size = source_size
         self._final = self._folder / name
         self._tmp = self.partial(self._folder, name)
         self._container = None
@@ -67,8 +74,9 @@ class ScrubProxyWriter:
         stream = self._container.add_stream("libx264", rate=_RATE)
         stream.width, stream.height = proxy_size(width, height)
         stream.pix_fmt = "yuv420p"
+        # one encoding thread: the proxy is small, and the cores belong to the model
         stream.options = {"g": str(PROXY_GOP), "bf": "0", "crf": "30", "preset": "veryfast",
-                          "tune": "fastdecode"}
+                          "tune": "fastdecode", "threads": "1"}
         self._stream = stream
 
     def _encode(self, rgb: np.ndarray) -> None:
@@ -76,10 +84,14 @@ class ScrubProxyWriter:
         import cv2
 
         if self._container is None:
-            self._open(rgb.shape[1], rgb.shape[0])
+            self._open(*(self._source_size or (rgb.shape[1], rgb.shape[0])))
         size = (self._stream.width, self._stream.height)
-        small = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
-        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(small), format="rgb24")
+        if rgb.shape[1::-1] != size:
+            rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+        # to the encoder's YUV 4:2:0 here: OpenCV's conversion costs a third of the one
+        # libswscale would make inside ``encode`` from RGB
+        yuv = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2YUV_I420)
+        frame = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
         frame.pts, frame.time_base = self._count, 1 / _RATE
         for packet in self._stream.encode(frame):
             self._container.mux(packet)

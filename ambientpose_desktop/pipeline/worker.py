@@ -37,7 +37,7 @@ from ambientpose_desktop.pipeline.appearance import AppearanceSink
 from ambientpose_desktop.pipeline.backends import BackendConfig, check_task_params, create_backend
 from ambientpose_desktop.pipeline.checkpoint import Checkpoint, Saved
 from ambientpose_desktop.pipeline.events_sink import EventSink
-from ambientpose_desktop.pipeline.frame_feed import FrameFeed
+from ambientpose_desktop.pipeline.frame_feed import Decoded, FrameFeed
 from ambientpose_desktop.pipeline.frame_stages import FrameResult, flush_stages, run_stages
 from ambientpose_desktop.pipeline.identity import identity_stages, link_layers
 from ambientpose_desktop.pipeline.outputs import RenderedOutputs, draw_source
@@ -94,14 +94,15 @@ class _Sinks:
         if job.scrub_proxy and info.kind == "video":
             from ambientpose_desktop.pipeline.scrub_proxy import ScrubProxyWriter
 
-            self.proxy = ScrubProxyWriter(job.output, _PROXY_TAIL if resumed else SCRUB_PROXY)
+            self.proxy = ScrubProxyWriter(job.output, _PROXY_TAIL if resumed else SCRUB_PROXY,
+                                          (info.width, info.height))
 
     def add(self, item: FrameResult) -> None:
         self.table.add(item.persons)
         self.appearance.add(item)
         self.timestamps.append(item.timestamp)
         if self.proxy is not None and item.index >= max(self._resumed, self.own_from):
-            self.proxy.add(item.image)
+            self.proxy.add(item.image if item.scaled is None else item.scaled)
 
     def finish(self, stop: threading.Event) -> list[str]:
         if self.proxy is None:
@@ -130,8 +131,8 @@ def _proxy_of_resumed_run(job: DetectJob, resumed: int, stop: threading.Event) -
 
     folder = Path(job.output)
     head, tail = folder / _PROXY_HEAD, folder / _PROXY_TAIL
-    writer = ScrubProxyWriter(folder, _PROXY_HEAD)
     source = open_source(job.input)
+    writer = ScrubProxyWriter(folder, _PROXY_HEAD, (source.info.width, source.info.height))
     frames = source.frames(resumed)
     try:
         for _, _, rgb in frames:
@@ -198,6 +199,13 @@ def _replay(saved: Saved, stages, sinks: _Sinks, source) -> None:
         source.decoded_keyframe.extend(saved.keyframes.astype(np.uint8).tobytes())
 
 
+def _infer(backend, batch: list[Decoded], info: SourceInfo) -> list:
+    """People per decoded frame, from the prescaled frames when the feed made them all."""
+    if batch and all(d.scaled is not None for d in batch):
+        return backend.infer([d.scaled for d in batch], source_size=(info.width, info.height))
+    return backend.infer([d.image for d in batch])
+
+
 def run(job: DetectJob, sink: EventSink, stop: threading.Event) -> Summary:
     """Process ``job``; raises ``RunCanceled``, ``AmbientPoseError`` subclasses or ``DecodeError``
     (after writing the results of the frames decoded before the damage)."""
@@ -254,7 +262,8 @@ def run(job: DetectJob, sink: EventSink, stop: threading.Event) -> Summary:
         logger.info("resumed at frame {} from the checkpoint", resumed)
         sink.progress(Progress(frame=resumed, total_frames=max(total, resumed), fps=0.0,
                                eta_s=None), force=True)
-    feed = FrameFeed(source, end, stop, start=first)
+    prescale = backend.prescaler(info.width, info.height) if info.kind == "video" else None
+    feed = FrameFeed(source, end, stop, start=first, prescale=prescale)
     decode_error: DecodeError | None = None
     seen = resumed
     loop_start = time.perf_counter()
@@ -270,10 +279,10 @@ def run(job: DetectJob, sink: EventSink, stop: threading.Event) -> Summary:
                 raise end
             if batch:
                 t = time.perf_counter()
-                people = backend.infer([image for _, _, image in batch])
+                people = _infer(backend, batch, info)
                 timings["infer_s"] += time.perf_counter() - t
-                items = [FrameResult(index, ts, image, persons)
-                         for (index, ts, image), persons in zip(batch, people, strict=True)]
+                items = [FrameResult(d.index, d.timestamp, d.image, persons, scaled=d.scaled)
+                         for d, persons in zip(batch, people, strict=True)]
                 for item in run_stages(stages, items):
                     sinks.add(item)
                 checkpoint.save_if_due()

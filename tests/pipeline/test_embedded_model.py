@@ -119,3 +119,42 @@ def test_cuda_gives_the_cpu_keypoints(media):
         assert len(a) == len(b)
         np.testing.assert_allclose(np.stack([p.keypoints for p in a]),
                                    np.stack([p.keypoints for p in b]), atol=0.5)
+
+
+def test_prescaled_frames_give_the_same_people(media):
+    """The worker scales frames on its decoding thread (``prescaler``) and hands the small
+    ones over with the source's size: the people are those of the full frames, in the
+    source's pixels, to the bit."""
+    backend = create_backend("embedded", BackendConfig(device="cpu"))
+    frames = _frames(media("videos/mmaction2_demo_skeleton.mp4"), 3)
+    height, width = frames[0].shape[:2]
+    prescale = backend.prescaler(width, height)
+    assert prescale is not None and prescale(frames[0]).shape == (360, 640, 3)
+    full = backend.infer(frames)
+    scaled = backend.infer([prescale(f) for f in frames], source_size=(width, height))
+    assert sum(map(len, full)) >= 3
+    for a, b in zip(full, scaled, strict=True):
+        assert [p.box for p in a] == [p.box for p in b]
+        assert all(np.array_equal(p.keypoints, q.keypoints) for p, q in zip(a, b, strict=True))
+    with pytest.raises(ValueError, match="as the prescaler makes them"):
+        backend.infer(frames[:1], source_size=(width, height))
+    assert backend.prescaler(640, 360) is None  # already the input size: nothing to do
+
+
+def test_detect_places_people_in_the_source_pixels(media, tmp_path):
+    """End to end: `ambientpose detect` on 1080p (frames prescaled on the decoding thread)
+    finds the people `infer` finds on the full frames, at the same full-resolution places."""
+    from ambientpose_desktop.core.pose_table import PoseTable
+    from ambientpose_desktop.core.task_folder import RAW_TABLE
+    from tests.pipeline.worker_helpers import run_detect
+
+    video = media("videos/mmaction2_demo_skeleton.mp4")
+    proc = run_detect(video, "--output", tmp_path / "out", "--max-frames", "3")
+    assert proc.returncode == 0, proc.stderr
+    raw = PoseTable.load(tmp_path / "out" / RAW_TABLE)
+    backend = create_backend("embedded", BackendConfig(device="cpu"))
+    for frame, people in enumerate(backend.infer(_frames(video, 3))):
+        found = raw.frames_between(frame, frame + 1).keypoints
+        assert len(found) == len(people) >= 1
+        for person in people:
+            assert min(np.abs(k - person.keypoints).max() for k in found) < 1e-3

@@ -17,7 +17,8 @@ def test_batches_cover_every_frame_then_end(media):
     seen, end = [], None
     while end is None:
         batch, end = feed.next_batch(2)
-        seen += [index for index, _, _ in batch]
+        seen += [frame.index for frame in batch]
+        assert all(frame.scaled is None for frame in batch)  # no prescaler given
     feed.join()
     source.close()
     assert seen == [0, 1, 2, 3, 4] and end is True

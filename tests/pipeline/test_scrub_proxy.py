@@ -53,3 +53,21 @@ def test_abort_leaves_nothing(tmp_path):
     writer.add(np.zeros((720, 1280, 3), np.uint8))
     writer.abort()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_video_size_sets_the_proxy_size_whatever_frames_come(tmp_path):
+    """The worker hands the proxy the model's prescaled frames; a resumed run's first part
+    hands it full frames: both parts must come out the same size to be joined."""
+    size = proxy_size(1000, 562)
+    for name, frame_size in (("a.mp4", (662, 372)), ("b.mp4", (1000, 562))):
+        writer = ScrubProxyWriter(tmp_path, name, source_size=(1000, 562))
+        for _ in range(3):
+            writer.add(np.full((frame_size[1], frame_size[0], 3), 90, np.uint8))
+        assert writer.finish() == [name]
+        import av
+
+        with av.open(str(tmp_path / name)) as container:
+            ctx = container.streams.video[0].codec_context
+            assert (ctx.width, ctx.height) == size
+            grey = next(container.decode(video=0)).to_ndarray(format="rgb24")
+        assert abs(float(grey.mean()) - 90) < 3  # the colours survive the YUV conversion

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -141,7 +142,15 @@ class PoseBackend(ABC):
     @abstractmethod
     def infer(self, frames: list[np.ndarray]) -> list[list[Person]]:
         """People per frame for RGB uint8 frames (H, W, 3); ``idx`` is left at -1 unless
-        the backend tracks by itself."""
+        the backend tracks by itself. A backend with a ``prescaler`` also takes frames it
+        scaled, with ``source_size=(width, height)`` of the frames they were."""
+
+    def prescaler(self, width: int, height: int) -> Callable[[np.ndarray], np.ndarray] | None:
+        """The first step of ``infer`` for ``width`` × ``height`` frames, scaling them down,
+        as a function the worker runs on its decoding thread, off the model's (the scrub
+        proxy reuses the small frame); ``None``: the backend needs frames as they are
+        (AlphaPose crops people at full resolution)."""
+        return None
 
     def seek(self, frame: int) -> None:  # noqa: B027 - most backends look at pixels only
         """The next frame ``infer`` gets is frame ``frame`` of the source (a resumed run, a

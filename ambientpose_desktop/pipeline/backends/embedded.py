@@ -9,6 +9,7 @@ keypoints are the ones Ultralytics itself would give, at a fraction of the insta
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -159,10 +160,22 @@ class EmbeddedYoloPose(PoseBackend):
     def device(self) -> str:
         return self._device
 
-    def infer(self, frames: list[np.ndarray]) -> list[list[Person]]:
+    def prescaler(self, width: int, height: int) -> Callable[[np.ndarray], np.ndarray] | None:
+        letterbox = Letterbox.fit((height, width), self.config.imgsz, _STRIDE)
+        return None if letterbox.resized == (width, height) else letterbox.scale
+
+    def infer(self, frames: list[np.ndarray],
+              source_size: tuple[int, int] | None = None) -> list[list[Person]]:
         if self._session is None:
             raise RuntimeError("load() must be called before infer()")
-        boxes = [Letterbox.fit(f.shape[:2], self.config.imgsz, _STRIDE) for f in frames]
+        if source_size is None:
+            boxes = [Letterbox.fit(f.shape[:2], self.config.imgsz, _STRIDE) for f in frames]
+        else:  # scaled before (``prescaler``): people are placed in the source's pixels
+            width, height = source_size
+            boxes = [Letterbox.fit((height, width), self.config.imgsz, _STRIDE)] * len(frames)
+            if any(f.shape[1::-1] != boxes[0].resized for f in frames):
+                raise ValueError(f"frames scaled from {width}x{height} must be "
+                                 f"{boxes[0].resized}, as the prescaler makes them")
         if len({b.padded_shape for b in boxes}) == 1:
             batch = np.stack([b.apply(f, _PAD_VALUE) for b, f in zip(boxes, frames, strict=True)])
             outputs = self._session.run(None, {self._input: _to_tensor(batch)})[0]

@@ -43,9 +43,17 @@ class Letterbox:
     def padded_shape(self) -> tuple[int, int]:
         return (self.resized[1] + self.top + self.bottom, self.resized[0] + self.left + self.right)
 
+    def scale(self, image: np.ndarray) -> np.ndarray:
+        """The frame at the size it takes inside the model input (the first step of ``apply``,
+        which the worker runs on its decoding thread, ahead of the model)."""
+        if image.shape[1::-1] == self.resized:
+            return image
+        return cv2.resize(image, self.resized, interpolation=cv2.INTER_LINEAR)
+
     def apply(self, image: np.ndarray, pad_value: int = 114) -> np.ndarray:
-        if image.shape[1::-1] != self.resized:
-            image = cv2.resize(image, self.resized, interpolation=cv2.INTER_LINEAR)
+        """The model input: ``image`` (of the source's shape, or already ``scale``d) scaled
+        and padded."""
+        image = self.scale(image)
         return cv2.copyMakeBorder(image, self.top, self.bottom, self.left, self.right,
                                   cv2.BORDER_CONSTANT, value=(pad_value,) * 3)
 
