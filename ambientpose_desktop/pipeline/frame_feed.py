@@ -2,8 +2,8 @@
 
 The model never waits for the decoder unless decoding is the slower of the two, and memory
 stays flat however long the video: at most ``depth`` decoded frames are ever held here. The
-backend's first step, scaling the frame down to its input (``Backend.prescaler``), runs here
-too, so that the model's thread does only the model's work.
+backend's first steps, scaling the frame down and making the model's input of it
+(``Backend.prescaler``), run here too, so that the model's thread does only the model's work.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from ambientpose_desktop.pipeline.backends.base import Prescaled
 from ambientpose_desktop.pipeline.video import FrameSource
 
 _END = object()
@@ -25,7 +26,7 @@ class Decoded(NamedTuple):
     index: int
     timestamp: float
     image: np.ndarray  # RGB, as decoded
-    scaled: np.ndarray | None  # the prescaler's, None without one (or for an odd-sized frame)
+    scaled: Prescaled | None  # the prescaler's, None without one (or for an odd-sized frame)
 
 
 class FrameFeed:
@@ -33,7 +34,7 @@ class FrameFeed:
 
     def __init__(self, source: FrameSource, max_frames: int | None, stop: threading.Event,
                  depth: int = 8, start: int = 0,
-                 prescale: Callable[[np.ndarray], np.ndarray] | None = None) -> None:
+                 prescale: Callable[[np.ndarray], Prescaled] | None = None) -> None:
         self._source = source
         self._prescale = prescale  # made for frames of the source's size only
         self._max_frames = max_frames

@@ -281,7 +281,8 @@ def run(job: DetectJob, sink: EventSink, stop: threading.Event) -> Summary:
                 t = time.perf_counter()
                 people = _infer(backend, batch, info)
                 timings["infer_s"] += time.perf_counter() - t
-                items = [FrameResult(d.index, d.timestamp, d.image, persons, scaled=d.scaled)
+                items = [FrameResult(d.index, d.timestamp, d.image, persons,
+                                     scaled=None if d.scaled is None else d.scaled.image)
                          for d, persons in zip(batch, people, strict=True)]
                 for item in run_stages(stages, items):
                     sinks.add(item)

@@ -129,14 +129,14 @@ def test_prescaled_frames_give_the_same_people(media):
     frames = _frames(media("videos/mmaction2_demo_skeleton.mp4"), 3)
     height, width = frames[0].shape[:2]
     prescale = backend.prescaler(width, height)
-    assert prescale is not None and prescale(frames[0]).shape == (360, 640, 3)
+    assert prescale is not None and prescale(frames[0]).image.shape == (360, 640, 3)
     full = backend.infer(frames)
     scaled = backend.infer([prescale(f) for f in frames], source_size=(width, height))
     assert sum(map(len, full)) >= 3
     for a, b in zip(full, scaled, strict=True):
         assert [p.box for p in a] == [p.box for p in b]
         assert all(np.array_equal(p.keypoints, q.keypoints) for p, q in zip(a, b, strict=True))
-    with pytest.raises(ValueError, match="as the prescaler makes them"):
+    with pytest.raises(TypeError, match="what prescaler made"):
         backend.infer(frames[:1], source_size=(width, height))
     assert backend.prescaler(640, 360) is None  # already the input size: nothing to do
 

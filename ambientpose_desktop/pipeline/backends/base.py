@@ -68,6 +68,14 @@ class BackendOption:
         return self.spec.check(value)
 
 
+@dataclass(frozen=True)
+class Prescaled:
+    """A frame as a backend's ``prescaler`` prepared it, off the model's thread."""
+
+    image: np.ndarray  # RGB uint8, scaled down as the model sees it
+    model_input: Any  # what the backend's ``infer`` takes of it (a tensor, say)
+
+
 @dataclass
 class BackendConfig:
     """Settings every backend understands, plus backend-specific ``options``; the defaults
@@ -142,13 +150,14 @@ class PoseBackend(ABC):
     @abstractmethod
     def infer(self, frames: list[np.ndarray]) -> list[list[Person]]:
         """People per frame for RGB uint8 frames (H, W, 3); ``idx`` is left at -1 unless
-        the backend tracks by itself. A backend with a ``prescaler`` also takes frames it
-        scaled, with ``source_size=(width, height)`` of the frames they were."""
+        the backend tracks by itself. A backend with a ``prescaler`` also takes what that
+        made of frames (``Prescaled``), with ``source_size=(width, height)`` of the frames."""
 
-    def prescaler(self, width: int, height: int) -> Callable[[np.ndarray], np.ndarray] | None:
-        """The first step of ``infer`` for ``width`` × ``height`` frames, scaling them down,
-        as a function the worker runs on its decoding thread, off the model's (the scrub
-        proxy reuses the small frame); ``None``: the backend needs frames as they are
+    def prescaler(self, width: int, height: int) -> Callable[[np.ndarray], Prescaled] | None:
+        """The first steps of ``infer`` for ``width`` × ``height`` frames (scaling them down,
+        making the model's input of them), as a function the worker runs on its decoding
+        thread: on the model's thread they would hold the model up, frame after frame. The
+        scrub proxy reuses the small frame. ``None``: the backend needs frames as they are
         (AlphaPose crops people at full resolution)."""
         return None
 

@@ -23,6 +23,7 @@ from ambientpose_desktop.pipeline.backends.base import (
     BackendConfig,
     BackendOption,
     PoseBackend,
+    Prescaled,
 )
 from ambientpose_desktop.pipeline.backends.letterbox import Letterbox, nms
 
@@ -160,22 +161,30 @@ class EmbeddedYoloPose(PoseBackend):
     def device(self) -> str:
         return self._device
 
-    def prescaler(self, width: int, height: int) -> Callable[[np.ndarray], np.ndarray] | None:
+    def prescaler(self, width: int, height: int) -> Callable[[np.ndarray], Prescaled] | None:
         letterbox = Letterbox.fit((height, width), self.config.imgsz, _STRIDE)
-        return None if letterbox.resized == (width, height) else letterbox.scale
+        if letterbox.resized == (width, height):
+            return None
 
-    def infer(self, frames: list[np.ndarray],
+        def prescale(frame: np.ndarray) -> Prescaled:
+            small = letterbox.scale(frame)
+            return Prescaled(small, _to_tensor(letterbox.apply(small, _PAD_VALUE)[None])[0])
+
+        return prescale
+
+    def infer(self, frames: list[np.ndarray] | list[Prescaled],
               source_size: tuple[int, int] | None = None) -> list[list[Person]]:
         if self._session is None:
             raise RuntimeError("load() must be called before infer()")
-        if source_size is None:
-            boxes = [Letterbox.fit(f.shape[:2], self.config.imgsz, _STRIDE) for f in frames]
-        else:  # scaled before (``prescaler``): people are placed in the source's pixels
+        if source_size is not None:  # from ``prescaler``: people in the source's pixels
+            if not all(isinstance(f, Prescaled) for f in frames):
+                raise TypeError("with source_size, infer takes what prescaler made")
             width, height = source_size
-            boxes = [Letterbox.fit((height, width), self.config.imgsz, _STRIDE)] * len(frames)
-            if any(f.shape[1::-1] != boxes[0].resized for f in frames):
-                raise ValueError(f"frames scaled from {width}x{height} must be "
-                                 f"{boxes[0].resized}, as the prescaler makes them")
+            box = Letterbox.fit((height, width), self.config.imgsz, _STRIDE)
+            batch = np.stack([f.model_input for f in frames])
+            outputs = self._session.run(None, {self._input: batch})[0]
+            return [self._people(out, box) for out in outputs]
+        boxes = [Letterbox.fit(f.shape[:2], self.config.imgsz, _STRIDE) for f in frames]
         if len({b.padded_shape for b in boxes}) == 1:
             batch = np.stack([b.apply(f, _PAD_VALUE) for b, f in zip(boxes, frames, strict=True)])
             outputs = self._session.run(None, {self._input: _to_tensor(batch)})[0]
