@@ -143,15 +143,16 @@ class PosePlots(QWidget):
         """Draw again the curves of the ``changed`` identities (None: all), or with
         ``positions`` only the positions of everyone, for another keypoint. Curves that stay
         get new data; only those of new identities are added, of gone ones removed."""
+        # ranges are fitted once at the end: fitting after each curve made adding n curves
+        # cost n² curve updates, and fitting after a removal (a merge) could narrow the range
+        # and widen it again, which redraws every curve twice
+        self.positions.getViewBox().disableAutoRange()
         present = set(self._table.identities())
         for key in [k for k in self._items if k[1] not in present]:
             (self.confidence if key[0] == "confidence" else self.positions).removeItem(
                 self._items.pop(key))
         keypoint = max(self.keypoint_box.currentIndex(), 0)
         redo = present if changed is None or positions else present & set(changed)
-        # ranges are fitted once at the end: fitting after each curve made adding n curves
-        # cost n² curve updates
-        self.positions.getViewBox().disableAutoRange()
         for track in sorted(redo):
             if not positions:
                 self._show("confidence", track, *mean_confidence(self._table, track))
