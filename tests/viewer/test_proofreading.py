@@ -13,7 +13,7 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QGraphicsItem
 
 from ambientpose_desktop.cli import main as cli
 from ambientpose_desktop.core import edits
@@ -203,7 +203,7 @@ def test_plots_follow_a_merge_and_its_undo_fitting_the_range_once(qtbot, tmp_pat
     Ctrl+Z gives back the curves of before. The merged-away identity holds the top of the
     positions plot: its range is fitted once, after the merged curve has its points, so it
     does not change (each change makes every curve be drawn again); deleting that identity
-    does narrow it."""
+    does narrow it, and the axes, painted from a cache, follow that and a resize."""
     fragments = 3  # synthetic person p is identities 1 + p*3 ...: never in the same frame
     video = make_video(tmp_path / "video.mp4", 300, width=128, height=72, preset="ultrafast")
     task = make_results(tmp_path / "task", video, 300, people=3, fragments=fragments,
@@ -233,6 +233,21 @@ def test_plots_follow_a_merge_and_its_undo_fitting_the_range_once(qtbot, tmp_pat
     assert viewer.history.session.ops == [edits.DeleteIdentity(top)]
     assert_same_curves(drawn_curves(viewer), series(viewer.history.table))
     assert box.viewRange()[1][1] < fitted[1][1]
+    shown = viewer.plots.positions.grab().toImage()
+    assert_axes_drawn_afresh(viewer.plots.positions)
+    viewer.resize(viewer.width() - 200, viewer.height() - 100)
+    qtbot.waitUntil(lambda: viewer.plots.positions.grab().toImage() != shown, timeout=2000)
+    assert_axes_drawn_afresh(viewer.plots.positions)
+
+
+def assert_axes_drawn_afresh(plot) -> None:
+    """The axes (and the grid they draw) painted from their cache look as drawn afresh."""
+    cached = plot.grab().toImage()
+    for side in ("left", "bottom"):
+        plot.getAxis(side).setCacheMode(QGraphicsItem.CacheMode.NoCache)
+    assert plot.grab().toImage() == cached
+    for side in ("left", "bottom"):
+        plot.getAxis(side).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
 
 def test_drag_a_keypoint_and_hide_one(viewer, qtbot):

@@ -96,6 +96,11 @@ class PosePlots(QWidget):
         plot.setLabel("left", unit)
         plot.setMinimumHeight(150)
         plot.showGrid(x=True, y=True, alpha=0.2)
+        # the axes draw the grid over the whole plot, and any curve that changes dirties it:
+        # painted from a cache until their range or size changes (5 ms each, an edit's
+        # largest cost, when drawn afresh)
+        for side in ("left", "bottom"):
+            plot.getAxis(side).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         # the whole video, even where results stop (after --max-frames)
         plot.setXRange(0, max(self._state.frame_count - 1, 1), padding=0.01)
         plot.setMouseEnabled(x=True, y=False)
