@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QGraphicsItem,
@@ -50,6 +50,8 @@ def _span(frames: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 
 class PosePlots(QWidget):
+    filledIn = Signal()  # the fill at open is done (``fill_in``)
+
     def __init__(self, state: ViewerState, table: EditedTable, fmt: KeypointFormat,
                  synchronous: bool = False, filtered: FilteredLayer | None = None,
                  parent=None) -> None:
@@ -135,6 +137,7 @@ class PosePlots(QWidget):
             return  # the results were read again meanwhile: set_table drew them all
         if not identities:
             self.draw_filtered()
+            self.filledIn.emit()
             return
         self.refresh(identities[:FILL_BATCH])
         # With self as context, the call is dropped if the plots are deleted before it runs.
