@@ -85,6 +85,12 @@ def _distinct(ids: np.ndarray, peek: int = 3) -> list[int]:
     return found + np.unique(ids).tolist()
 
 
+def warm_up() -> None:
+    """Pay ahead what only the first edit would: NumPy 2 imports numpy.ma on the first plain
+    ``np.unique`` (30 ms under PySide's import hook), which the viewer does while idle."""
+    _distinct(np.zeros(1, np.int32), peek=0)
+
+
 class EditedTable:
     """The linked table and the operations applied to it so far.
 

@@ -13,15 +13,17 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QGraphicsItem
 
 from ambientpose_desktop.cli import main as cli
 from ambientpose_desktop.core import edits
 from ambientpose_desktop.core.layers import Layer, load_layer, open_edits
+from ambientpose_desktop.core.pose_series import keypoint_xy, mean_confidence
 from ambientpose_desktop.core.summary import Summary
 from ambientpose_desktop.pipeline.export import export_task
 from tests.conftest import folder_digest
 from tests.core.edit_reference import replay, same, to_frames
+from tests.synthetic import make_results, make_video
 from tests.viewer.driving import key, linked_of, open_viewer
 
 NO = Qt.KeyboardModifier.NoModifier
@@ -165,6 +167,87 @@ def test_merge_swap_split_delete_each_undone_and_redone(viewer, task_copy):
     assert folder_digest(task_copy, leave_out=("edits.json",)) == before
     assert [o["op"] for o in json.loads((task_copy / "edits.json").read_text())["ops"]] == [
         "merge", "swap", "split", "delete-detection", "delete-identity"]
+
+
+def drawn_curves(window) -> dict[tuple[str, int, bool], tuple[np.ndarray, np.ndarray]]:
+    """The plots' curves, (plot, identity, dashed): the frames and values where each is drawn."""
+    window.plots.positions.repaint()  # paints, and so fits the range, now
+    out = {}
+    for name, curve in window.plots._items.items():
+        frames, values = curve.getOriginalDataset()
+        drawn = np.isfinite(values)
+        out[name] = (frames[drawn], values[drawn])
+    return out
+
+
+def series(table, keypoint: int = 0) -> dict[tuple[str, int, bool], tuple[np.ndarray, ...]]:
+    """What the plots should draw for ``table``: each identity's confidence, x and y."""
+    out = {}
+    for identity in table.identities():
+        out["confidence", identity, False] = mean_confidence(table, identity)
+        frames, xs, ys = keypoint_xy(table, identity, keypoint)
+        out["positions", identity, False] = frames, xs
+        out["positions", identity, True] = frames, ys
+    return out
+
+
+def assert_same_curves(drawn, expected) -> None:
+    assert drawn.keys() == expected.keys()
+    for name, (frames, values) in expected.items():
+        np.testing.assert_array_equal(drawn[name][0], frames, err_msg=str(name))
+        np.testing.assert_allclose(drawn[name][1], values, rtol=1e-6, err_msg=str(name))
+
+
+def test_plots_follow_a_merge_and_its_undo_fitting_the_range_once(qtbot, tmp_path):
+    """After a merge the plots draw exactly the edited results' identities and series, and
+    Ctrl+Z gives back the curves of before. The merged-away identity holds the top of the
+    positions plot: its range is fitted once, after the merged curve has its points, so it
+    does not change (each change makes every curve be drawn again); deleting that identity
+    does narrow it, and the axes, painted from a cache, follow that and a resize."""
+    fragments = 3  # synthetic person p is identities 1 + p*3 ...: never in the same frame
+    video = make_video(tmp_path / "video.mp4", 300, width=128, height=72, preset="ultrafast")
+    task = make_results(tmp_path / "task", video, 300, people=3, fragments=fragments,
+                        width=128, height=72)
+    viewer = open_viewer(qtbot, task)
+    before = drawn_curves(viewer)
+    assert_same_curves(before, series(viewer.history.table))
+    top = max((k for k in before if k[0] == "positions"), key=lambda k: before[k][1].max())[1]
+    first = 1 + (top - 1) // fragments * fragments
+    into = next(i for i in range(first, first + fragments) if i != top)
+    box = viewer.plots.positions.getViewBox()
+    fitted = box.viewRange()
+    changes = []
+    box.sigRangeChanged.connect(lambda *_: changes.append(box.viewRange()))
+    table = viewer.history.table
+    click_lane(viewer, top, table.stats(top).first)
+    click_lane(viewer, into, table.stats(into).first, SHIFT)
+    key(viewer, Qt.Key.Key_M)
+    assert viewer.history.session.ops == [edits.Merge(top, into)]
+    assert_same_curves(drawn_curves(viewer), series(viewer.history.table))
+    assert top not in {k[1] for k in viewer.plots._items}
+    key(viewer, Qt.Key.Key_Z, CTRL)
+    assert_same_curves(drawn_curves(viewer), before)
+    assert changes == [] and box.viewRange() == fitted
+    click_lane(viewer, top, table.stats(top).first)
+    key(viewer, Qt.Key.Key_Delete, SHIFT)
+    assert viewer.history.session.ops == [edits.DeleteIdentity(top)]
+    assert_same_curves(drawn_curves(viewer), series(viewer.history.table))
+    assert box.viewRange()[1][1] < fitted[1][1]
+    shown = viewer.plots.positions.grab().toImage()
+    assert_axes_drawn_afresh(viewer.plots.positions)
+    viewer.resize(viewer.width() - 200, viewer.height() - 100)
+    qtbot.waitUntil(lambda: viewer.plots.positions.grab().toImage() != shown, timeout=2000)
+    assert_axes_drawn_afresh(viewer.plots.positions)
+
+
+def assert_axes_drawn_afresh(plot) -> None:
+    """The axes (and the grid they draw) painted from their cache look as drawn afresh."""
+    cached = plot.grab().toImage()
+    for side in ("left", "bottom"):
+        plot.getAxis(side).setCacheMode(QGraphicsItem.CacheMode.NoCache)
+    assert plot.grab().toImage() == cached
+    for side in ("left", "bottom"):
+        plot.getAxis(side).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
 
 def test_drag_a_keypoint_and_hide_one(viewer, qtbot):

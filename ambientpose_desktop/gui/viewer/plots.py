@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QGraphicsItem,
@@ -50,6 +50,8 @@ def _span(frames: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 
 class PosePlots(QWidget):
+    filledIn = Signal()  # the fill at open is done (``fill_in``)
+
     def __init__(self, state: ViewerState, table: EditedTable, fmt: KeypointFormat,
                  synchronous: bool = False, filtered: FilteredLayer | None = None,
                  parent=None) -> None:
@@ -96,6 +98,11 @@ class PosePlots(QWidget):
         plot.setLabel("left", unit)
         plot.setMinimumHeight(150)
         plot.showGrid(x=True, y=True, alpha=0.2)
+        # the axes draw the grid over the whole plot, and any curve that changes dirties it:
+        # painted from a cache until their range or size changes (5 ms each, an edit's
+        # largest cost, when drawn afresh)
+        for side in ("left", "bottom"):
+            plot.getAxis(side).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         # the whole video, even where results stop (after --max-frames)
         plot.setXRange(0, max(self._state.frame_count - 1, 1), padding=0.01)
         plot.setMouseEnabled(x=True, y=False)
@@ -130,6 +137,7 @@ class PosePlots(QWidget):
             return  # the results were read again meanwhile: set_table drew them all
         if not identities:
             self.draw_filtered()
+            self.filledIn.emit()
             return
         self.refresh(identities[:FILL_BATCH])
         # With self as context, the call is dropped if the plots are deleted before it runs.
@@ -143,15 +151,16 @@ class PosePlots(QWidget):
         """Draw again the curves of the ``changed`` identities (None: all), or with
         ``positions`` only the positions of everyone, for another keypoint. Curves that stay
         get new data; only those of new identities are added, of gone ones removed."""
+        # ranges are fitted once at the end: fitting after each curve made adding n curves
+        # cost n² curve updates, and fitting after a removal (a merge) could narrow the range
+        # and widen it again, which redraws every curve twice
+        self.positions.getViewBox().disableAutoRange()
         present = set(self._table.identities())
         for key in [k for k in self._items if k[1] not in present]:
             (self.confidence if key[0] == "confidence" else self.positions).removeItem(
                 self._items.pop(key))
         keypoint = max(self.keypoint_box.currentIndex(), 0)
         redo = present if changed is None or positions else present & set(changed)
-        # ranges are fitted once at the end: fitting after each curve made adding n curves
-        # cost n² curve updates
-        self.positions.getViewBox().disableAutoRange()
         for track in sorted(redo):
             if not positions:
                 self._show("confidence", track, *mean_confidence(self._table, track))

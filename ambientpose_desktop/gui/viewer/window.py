@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ambientpose_desktop.core.edited_table import warm_up
 from ambientpose_desktop.core.errors import AmbientPoseError
 from ambientpose_desktop.gui.viewer import actions
 from ambientpose_desktop.gui.viewer.ask import DialogAsk
@@ -89,9 +90,12 @@ class ViewerWindow(QMainWindow):
         self.state.rejectedPicked.connect(lambda _: self._show_persons())
         self.filtered.changed.connect(self._show_persons)
         self.loader.frameReady.connect(self._frame_ready)
-        if not synchronous:  # the video first, then the plots fill in
+        if not synchronous:  # the video first, then the plots fill in, then the warm-up
             self.loader.frameReady.connect(lambda *_: self.plots.fill_in(),
                                            Qt.ConnectionType.SingleShotConnection)
+            self.plots.filledIn.connect(lambda: QTimer.singleShot(0, self, warm_up))
+        else:
+            warm_up()
         self.loader.failed.connect(self.statusBar().showMessage)
         self.loader.notice.connect(self.statusBar().showMessage)
         self.timeline.playToggled.connect(self.toggle_play)
