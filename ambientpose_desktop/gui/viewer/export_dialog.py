@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -31,8 +31,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from ambientpose_desktop.core.errors import AmbientPoseError
 from ambientpose_desktop.core.layers import Layer, available_layers, default_layer
+from ambientpose_desktop.gui.viewer.thread_job import ThreadJob
 from ambientpose_desktop.pipeline.export import ExportCanceled, export_task
 from ambientpose_desktop.pipeline.export_formats import DEFAULT_NAMES, EXPORT_FORMATS, TITLES
 
@@ -44,40 +44,30 @@ LAYER_TITLES = {
 }
 
 
-class ExportJob(QObject):
-    """One export on a thread; exactly one of ``done``, ``failed``, ``canceled`` fires."""
+class ExportJob(ThreadJob):
+    """One export; exactly one of ``done``, ``failed``, ``canceled`` fires."""
 
-    progressed = Signal(int, int)
-    done = Signal(str)
-    failed = Signal(str)
     canceled = Signal()
+    failure = "export failed"
 
     def __init__(self, task_dir: Path, fmt: str, output: Path, overwrite: bool,
                  layer: str | None = None) -> None:
-        super().__init__()
+        super().__init__("export")
         self.cancel_event = threading.Event()
         self._args = (task_dir, fmt, output, overwrite, layer)
-        self._thread = threading.Thread(target=self._run, name="export", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
 
     def cancel(self) -> None:
         self.cancel_event.set()
 
-    def _run(self) -> None:
+    def work(self) -> str | None:
         task_dir, fmt, output, overwrite, layer = self._args
         try:
             export_task(task_dir, fmt, output, overwrite=overwrite,
                         progress=self.progressed.emit, cancel=self.cancel_event, layer=layer)
         except ExportCanceled:
             self.canceled.emit()
-        except AmbientPoseError as exc:
-            self.failed.emit(str(exc))
-        except Exception as exc:  # shown as one line; never a traceback in a dialog
-            self.failed.emit(f"export failed: {exc}")
-        else:
-            self.done.emit(str(output))
+            return None
+        return str(output)
 
 
 class ExportDialog(QDialog):
@@ -184,6 +174,8 @@ class ExportDialog(QDialog):
         self.progress.setValue(done)
 
     def _finished(self, message: str) -> None:
+        if self.job is not None:
+            self.job.release()
         self.job = None
         self.status.setText(message)
         self.export_button.setEnabled(True)

@@ -13,10 +13,9 @@ Apply runs on a thread; the window stays responsive and reads the new layer when
 
 from __future__ import annotations
 
-import threading
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -37,6 +36,7 @@ from ambientpose_desktop.core.filter_settings import (
     METHODS,
     FilterSettings,
 )
+from ambientpose_desktop.gui.viewer.thread_job import ThreadJob
 
 if TYPE_CHECKING:
     from ambientpose_desktop.gui.viewer.window import ViewerWindow
@@ -50,32 +50,19 @@ _LABELS = {"window": "Window (frames)", "polyorder": "Polynomial order",
            "min_cutoff": "Min cutoff (Hz)", "beta": "Beta"}
 
 
-class FilterJob(QObject):
-    """``filter_task`` on a thread; exactly one of ``done`` or ``failed`` fires."""
+class FilterJob(ThreadJob):
+    """``filter_task``; exactly one of ``done`` or ``failed`` fires."""
 
-    progressed = Signal(int, int)
-    done = Signal(str)
-    failed = Signal(str)
+    failure = "filtering failed"
 
     def __init__(self, folder, settings: FilterSettings) -> None:
-        super().__init__()
+        super().__init__("filter")
         self._folder, self._settings = folder, settings
-        self._thread = threading.Thread(target=self._run, name="filter", daemon=True)
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def _run(self) -> None:
+    def work(self) -> str:
         from ambientpose_desktop.pipeline.filters import filter_task
 
-        try:
-            out = filter_task(self._folder, self._settings, progress=self.progressed.emit)
-        except AmbientPoseError as exc:
-            self.failed.emit(str(exc))
-        except Exception as exc:  # one line in the dialog, never a traceback
-            self.failed.emit(f"filtering failed: {exc}")
-        else:
-            self.done.emit(str(out))
+        return str(filter_task(self._folder, self._settings, progress=self.progressed.emit))
 
 
 class FilterDialog(QDialog):
@@ -217,12 +204,17 @@ class FilterDialog(QDialog):
         self.status.setText("Filtering…")
         self.job.start()
 
+    def _release_job(self) -> None:
+        if self.job is not None:
+            self.job.release()
+        self.job = None
+
     def _progressed(self, done: int, total: int) -> None:
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(done)
 
     def _done(self, path: str) -> None:
-        self.job = None
+        self._release_job()
         self.apply_button.setEnabled(True)
         layer = self.window_.filtered
         layer.preview = None
@@ -233,7 +225,7 @@ class FilterDialog(QDialog):
         self.applied.emit(message)
 
     def _failed(self, message: str) -> None:
-        self.job = None
+        self._release_job()
         self.apply_button.setEnabled(True)
         self.status.setText(message)
         self.applied.emit(message)
