@@ -74,3 +74,56 @@ def flush_stages(stages: list[FrameStage]) -> list[FrameResult]:
     for stage in stages:
         ready = [out for item in ready for out in stage.feed(item)] + stage.flush()
     return ready
+
+
+class StagesThread:
+    """The per-frame stages and what takes their frames, on a thread of their own behind a
+    bounded queue: the model's thread hands a batch over and goes on to the next at once
+    (on 2 cores, tracking, appearance and the sinks done in between held the model up by
+    ~2.5 ms a 1080p frame). ``after_batch(count)`` runs on this thread after each batch's
+    frames were taken (the checkpoint, progress). An error here ends the run: ``put`` and
+    ``finish`` raise it on the model's thread."""
+
+    def __init__(self, stages: list[FrameStage], take, after_batch, depth: int = 4) -> None:
+        import queue
+        import threading
+
+        self._stages, self._take, self._after_batch = stages, take, after_batch
+        self._queue: queue.Queue = queue.Queue(maxsize=depth)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._loop, name="stages", daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while (items := self._queue.get()) is not None:
+            if self._error is not None:
+                continue  # drain, so that the model's thread never blocks on a full queue
+            try:
+                for item in run_stages(self._stages, items):
+                    self._take(item)
+                self._after_batch(len(items))
+            except BaseException as exc:
+                self._error = exc
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    def put(self, items: list[FrameResult]) -> None:
+        self._raise()
+        self._queue.put(items)
+
+    def finish(self) -> None:
+        """Wait for the frames handed over, then flush the stages into ``take``."""
+        self._queue.put(None)
+        self._thread.join()
+        self._raise()
+        for item in flush_stages(self._stages):
+            self._take(item)
+
+    def abort(self) -> None:
+        """The run failed or was stopped: end the thread, dropping what waits."""
+        if self._error is None:
+            self._error = RuntimeError("aborted")
+        self._queue.put(None)
+        self._thread.join(timeout=5)

@@ -38,7 +38,7 @@ from ambientpose_desktop.pipeline.backends import BackendConfig, check_task_para
 from ambientpose_desktop.pipeline.checkpoint import Checkpoint, Saved
 from ambientpose_desktop.pipeline.events_sink import EventSink
 from ambientpose_desktop.pipeline.frame_feed import Decoded, FrameFeed
-from ambientpose_desktop.pipeline.frame_stages import FrameResult, flush_stages, run_stages
+from ambientpose_desktop.pipeline.frame_stages import FrameResult, StagesThread, run_stages
 from ambientpose_desktop.pipeline.identity import identity_stages, link_layers
 from ambientpose_desktop.pipeline.outputs import RenderedOutputs, draw_source
 from ambientpose_desktop.pipeline.stills import tracked_as_sequence
@@ -265,14 +265,30 @@ def run(job: DetectJob, sink: EventSink, stop: threading.Event) -> Summary:
     prescale = backend.prescaler(info.width, info.height) if info.kind == "video" else None
     feed = FrameFeed(source, end, stop, start=first, prescale=prescale)
     decode_error: DecodeError | None = None
-    seen = resumed
+    seen = resumed  # frames through the stages and sinks (counted on their thread)
+    handed = resumed  # frames handed to them
     loop_start = time.perf_counter()
+
+    def report(count: int, force: bool = False) -> None:
+        nonlocal seen
+        if count:
+            checkpoint.save_if_due()
+        seen += count
+        done = max(0, seen - (own_from - first)) if chunk else seen  # not the lead-in
+        fps = (seen - resumed) / max(time.perf_counter() - loop_start, 1e-9)
+        eta = (total - done) / fps if total and fps else None
+        sink.progress(Progress(
+            frame=done, total_frames=max(total, done), fps=round(fps, 2),
+            eta_s=None if eta is None else round(eta, 1),
+        ), force=force)
+
+    after = StagesThread(stages, sinks.add, report)
     feed.start()
     try:
         while True:
             batch, end = feed.next_batch(backend.batch_size)
             if stop.is_set():
-                raise RunCanceled(seen)
+                raise RunCanceled(handed)
             if isinstance(end, DecodeError):
                 decode_error = end
             elif isinstance(end, Exception):
@@ -281,27 +297,19 @@ def run(job: DetectJob, sink: EventSink, stop: threading.Event) -> Summary:
                 t = time.perf_counter()
                 people = _infer(backend, batch, info)
                 timings["infer_s"] += time.perf_counter() - t
-                items = [FrameResult(d.index, d.timestamp, d.image, persons,
-                                     scaled=None if d.scaled is None else d.scaled.image)
-                         for d, persons in zip(batch, people, strict=True)]
-                for item in run_stages(stages, items):
-                    sinks.add(item)
-                checkpoint.save_if_due()
-                seen += len(batch)
-                done = max(0, seen - (own_from - first)) if chunk else seen  # not the lead-in
-                fps = (seen - resumed) / max(time.perf_counter() - loop_start, 1e-9)
-                eta = (total - done) / fps if total and fps else None
-                sink.progress(Progress(
-                    frame=done, total_frames=max(total, done), fps=round(fps, 2),
-                    eta_s=None if eta is None else round(eta, 1),
-                ), force=end is not None)
+                after.put([FrameResult(d.index, d.timestamp, d.image, persons,
+                                       scaled=None if d.scaled is None else d.scaled.image)
+                           for d, persons in zip(batch, people, strict=True)])
+                handed += len(batch)
             if end is not None:
                 break
-        for item in flush_stages(stages):
-            sinks.add(item)
+        after.finish()
+        if handed > resumed:
+            report(0, force=True)
         outputs = sinks.finish(stop)
     except BaseException:
         stop.set()
+        after.abort()
         sinks.abort()
         raise
     finally:

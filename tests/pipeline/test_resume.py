@@ -145,7 +145,8 @@ def test_killed_again_after_resuming_it_resumes_again(uninterrupted_short, tmp_p
     video, expected = uninterrupted_short
     out = tmp_path / "task"
     first = _killed_at_half(video, out, SHORT, 20)
-    kill_detect_at(45, video, "--output", out, *SHORT, "--resume")
+    # progress comes ~20 frames apart here: killed at 30 or more, it is well before the end
+    kill_detect_at(30, video, "--output", out, *SHORT, "--resume")
     second = json.loads((TaskFolder(out).checkpoint / "manifest.json").read_text())["frames"]
     assert first < second < 60
     proc = run_detect(video, "--output", out, *SHORT, "--resume")
