@@ -6,7 +6,8 @@ slider or playing faster than decoding drops stale frames instead of queueing th
 exact frame needs a long decode (a seek far into a long GOP), the same frame from the task's
 scrub proxy is shown first (``exact=False``), then the full-resolution one. While idle, the
 thread decodes ahead of the last frame shown and behind it (so stepping either way finds
-frames decoded), and converts the next few in the direction of travel to QImages. Memory:
+frames decoded), and converts the next few in the direction of travel (and the one before)
+to QImages, which ``request`` hands out at once. Memory:
 the reader's decoded-frame cache (512 MiB) and ``READY_FRAMES`` QImages (~8 MiB each at
 1080p, less at display size).
 
@@ -38,7 +39,7 @@ from ambientpose_desktop.pipeline.seekable_copy import open_frames, open_matchin
 
 PREFETCH_FRAMES = 24  # decoded (YUV) ahead of the frame shown
 BEHIND_FRAMES = 24  # and behind it, for stepping back
-READY_FRAMES = 6  # of those, converted to QImage ahead in the direction of travel
+READY_FRAMES = 6  # of those, converted to QImage ahead in the direction of travel (+1 back)
 PROXY_ABOVE_FRAMES = 4  # show the proxy first when the exact frame needs more decoding
 SLOW_SEEK_S = 0.25  # exact seeks estimated slower than this in the longest GOP: say so once
 _SEEKS_TO_JUDGE = 2  # far seeks timed before judging
@@ -246,8 +247,7 @@ class FrameLoader(QObject):
         if step:  # the same frame again (at a new size) keeps the direction of travel
             self._direction = -1 if -self._span <= step < 0 else 1
         self._shown = index
-        self._ready = {i: im for i, im in self._ready.items()
-                       if 0 < (i - index) * self._direction <= READY_FRAMES}
+        self._ready = {i: im for i, im in self._ready.items() if self._keeps_ready(i)}
 
     def _fits(self, image: QImage) -> bool:
         size = self._display or self.reader.size
@@ -275,15 +275,26 @@ class FrameLoader(QObject):
             self.notice.emit(slow_seek_notice(self.reader.path, self.seeks.longest_gop,
                                               slowest))
 
+    def _keeps_ready(self, i: int) -> bool:
+        """Frames kept converted: ``READY_FRAMES`` after the one shown in the direction of
+        travel, and the one before it (turning back after a far seek finds it ready)."""
+        step = (i - self._shown) * self._direction
+        return 0 < step <= READY_FRAMES or step == -1
+
     def _next_to_convert(self) -> int | None:
-        """The first frame after the one shown, in the direction of travel, that is decoded
-        but not yet a QImage."""
-        for step in range(1, READY_FRAMES + 1):
-            i = self._shown + step * self._direction
-            if not 0 <= i < len(self.reader):
-                return None
-            if i not in self._ready or not self._fits(self._ready[i]):
-                return i if self.reader.cost(i) == 0 else None
+        """The next frame to keep converted that is decoded but not yet a QImage: the first
+        ones ahead up to one not decoded yet (reading ahead decodes it), then the one
+        before."""
+        ahead = (self._shown + k * self._direction for k in range(1, READY_FRAMES + 1))
+        for candidates in (ahead, (self._shown - self._direction,)):
+            for i in candidates:
+                if not 0 <= i < len(self.reader):
+                    break
+                if i in self._ready and self._fits(self._ready[i]):
+                    continue
+                if self.reader.cost(i) == 0:
+                    return i
+                break
         return None
 
     def _behind(self) -> tuple[int, int]:
@@ -302,7 +313,7 @@ class FrameLoader(QObject):
         if (ahead := self._next_to_convert()) is not None:
             image = self._image(ahead)
             with self._wake:
-                if 0 < (ahead - self._shown) * self._direction <= READY_FRAMES:  # still ahead
+                if self._keeps_ready(ahead):  # the frame shown may have moved meanwhile
                     self._ready[ahead] = image
             return
         forward = self.reader.can_prefetch(self._shown, self._shown + self._span)
