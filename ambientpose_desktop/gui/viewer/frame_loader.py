@@ -290,7 +290,8 @@ class FrameLoader(QObject):
             for i in candidates:
                 if not 0 <= i < len(self.reader):
                     break
-                if i in self._ready and self._fits(self._ready[i]):
+                ready = self._ready.get(i)  # (``request`` may take it meanwhile)
+                if ready is not None and self._fits(ready):
                     continue
                 if self.reader.cost(i) == 0:
                     return i
