@@ -27,6 +27,8 @@ EVENTS = "events.jsonl"
 ERROR = "error.txt"
 FRAME_INDEX = "frames.npz"
 SCRUB_PROXY = "scrub.mp4"
+SEEKABLE_COPY = "seekable.mp4"
+SEEKABLE_INDEX = "seekable_frames.npz"
 OVERLAY_VIDEO = "overlay.mp4"
 CHECKPOINT = "checkpoint"  # a folder: one part per interval, then its manifest
 CHECKPOINT_MANIFEST = "manifest.json"
@@ -90,6 +92,17 @@ class TaskFolder:
     @property
     def scrub_proxy(self) -> Path:
         return self.path / SCRUB_PROXY
+
+    @property
+    def seekable_copy(self) -> Path:
+        """The video re-encoded with a short GOP, made where exact seeks are slow; the
+        viewer reads its frames from it (the video itself is never touched)."""
+        return self.path / SEEKABLE_COPY
+
+    @property
+    def seekable_index(self) -> Path:
+        """The seekable copy's frame index (built once, when first opened)."""
+        return self.path / SEEKABLE_INDEX
 
     @property
     def overlay_video(self) -> Path:

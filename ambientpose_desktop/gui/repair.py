@@ -9,6 +9,8 @@ queued signal.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, Signal
@@ -33,20 +35,24 @@ def suggested_output(source: Path) -> Path:
 
 
 class RepairJob(QObject):
-    """One repair: ``start()``, then ``finished(result)`` or ``failed(message)``."""
+    """One repair: ``start()``, then ``finished(result)`` or ``failed(message)``. ``run``
+    (called with ``progress`` and ``should_stop``) replaces the repair asked for by the
+    user (``auto`` mode into ``output``): the viewer's fast-seeking copy."""
 
     progressed = Signal(str, int, int)  # step, done, total
     finished = Signal(object)  # RepairResult
     failed = Signal(str)
 
     def __init__(self, source: Path, output: Path, overwrite: bool,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, run: Callable | None = None,
+                 title: str = "Repair video") -> None:
         super().__init__(parent)
-        self.source, self.output, self._overwrite = source, output, overwrite
+        self.source, self.output = source, output
+        self._run = run or partial(repair_isolated, source, output, "auto", overwrite=overwrite)
         self._stop = False
         self._worker = None
-        self.dialog = QProgressDialog(f"Repairing {source.name}…", "Cancel", 0, 100, parent)
-        self.dialog.setWindowTitle("Repair video")
+        self.dialog = QProgressDialog(f"{title}: {source.name}…", "Cancel", 0, 100, parent)
+        self.dialog.setWindowTitle(title)
         self.dialog.setWindowModality(Qt.WindowModality.NonModal)
         self.dialog.setMinimumDuration(0)
         self.dialog.canceled.connect(self.cancel)
@@ -56,9 +62,8 @@ class RepairJob(QObject):
         from superqt.utils import create_worker
 
         # errored connected through _connect: else superqt re-raises it in the event loop
-        worker = create_worker(repair_isolated, self.source, self.output, "auto",
-                               progress=self.progressed.emit, should_stop=lambda: self._stop,
-                               overwrite=self._overwrite,
+        worker = create_worker(self._run, progress=self.progressed.emit,
+                               should_stop=lambda: self._stop,
                                _connect={"returned": self._returned, "errored": self._errored},
                                _start_thread=False)
         self._worker = worker  # kept alive until it reports

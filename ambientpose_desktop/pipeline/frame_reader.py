@@ -40,6 +40,7 @@ from ambientpose_desktop.pipeline.frame_index import FrameIndex, build_index
 # Within this many frames of the target, decode every frame (B-frame reordering reaches a few
 # frames back, so a skipped non-reference frame there could be the target itself).
 _EXACT_WINDOW = 8
+SCALING = "AREA"  # libswscale's filter for frames asked for at another size (mostly smaller)
 
 
 class _Overshot(Exception):
@@ -124,11 +125,17 @@ class FrameReader:
         return index - key + 1
 
     def frame(self, index: int, pixel_format: str = "rgb24",
-              interrupt: Interrupt = None) -> np.ndarray:
+              interrupt: Interrupt = None, size: tuple[int, int] | None = None) -> np.ndarray:
         """Frame ``index`` as an array: (H, W, 3) RGB by default; ``"bgra"`` gives (H, W, 4),
-        the byte order of QImage.Format_RGB32, which Qt draws fastest. ``IndexError`` outside
-        ``0..len-1``; ``DecodeInterrupted`` when ``interrupt()`` turned true meanwhile."""
-        return self._decoded(index, interrupt).to_ndarray(format=pixel_format)
+        the byte order of QImage.Format_RGB32, which Qt draws fastest. ``size`` (width,
+        height) scales it in the same libswscale pass as the colour conversion (a viewer
+        showing it smaller then only copies pixels). ``IndexError`` outside ``0..len-1``;
+        ``DecodeInterrupted`` when ``interrupt()`` turned true meanwhile."""
+        decoded = self._decoded(index, interrupt)
+        if size is None or size == self.size:
+            return decoded.to_ndarray(format=pixel_format)
+        return decoded.to_ndarray(format=pixel_format, width=size[0], height=size[1],
+                                  interpolation=SCALING)
 
     def _decoded(self, index: int, interrupt: Interrupt = None):
         """The decoded ``av.VideoFrame`` of ``index`` (from the cache, or decoding to it)."""

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ambientpose_desktop.core.errors import AmbientPoseError, InputError
+from ambientpose_desktop.core.task_folder import TaskFolder
 from ambientpose_desktop.runner.command import lower_priority, worker_environment, worker_program
 
 Progress = Callable[[str, int, int], None]  # step, done, total
@@ -93,3 +94,11 @@ def _watch(process: subprocess.Popen, should_stop: Stop | None,
             return
         with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(STOP_POLL_S)
+
+
+def make_seekable_copy(source: str | Path, folder: str | Path, *,
+                       progress: Progress | None = None, should_stop: Stop | None = None):
+    """The task ``folder``'s fast-seeking copy of ``source`` (a short-GOP re-encode, over a
+    copy left that does not match); a cancel leaves no partial file."""
+    return repair_isolated(source, TaskFolder(folder).seekable_copy, "reencode",
+                           progress=progress, should_stop=should_stop, overwrite=True)

@@ -13,28 +13,46 @@ from ambientpose_desktop.gui.viewer.timeline import timecode
 from tests.viewer.driving import linked_of
 
 
-def _qimage_digest(image) -> str:
-    from PySide6.QtGui import QImage
-
-    image = image.convertToFormat(QImage.Format.Format_RGB888)
-    width, height = image.width(), image.height()
-    data = np.frombuffer(image.constBits(), np.uint8).reshape(height, image.bytesPerLine())
-    return hashlib.sha1(np.ascontiguousarray(data[:, : width * 3]).tobytes()).hexdigest()
+def _bits_digest(image) -> str:
+    return hashlib.sha1(bytes(image.constBits())[: image.sizeInBytes()]).hexdigest()
 
 
 def test_seek_shows_exactly_the_frame_asked_for(viewer):
+    """Frames come at the size the canvas shows them: each is the frame decoded from the
+    start, scaled to that size (so painting copies it 1:1)."""
     import av
 
+    from ambientpose_desktop.pipeline.frame_reader import SCALING
+
+    width, height = viewer.canvas.display_size()
+    assert width < 1280 and height < 720  # smaller than the video: scaled by the loader
     video = viewer.task.video
     with av.open(str(video)) as container:
-        expected = [hashlib.sha1(f.to_ndarray(format="rgb24").tobytes()).hexdigest()
+        expected = [hashlib.sha1(f.to_ndarray(format="bgra", width=width, height=height,
+                                              interpolation=SCALING).tobytes()).hexdigest()
                     for f in container.decode(video=0)]
     assert viewer.state.frame_count == len(expected) == 205
     for i in random.Random(11).sample(range(len(expected)), 30):
         viewer.state.seek(i)
         assert viewer.canvas.image_index == i
-        assert _qimage_digest(viewer.canvas.image) == expected[i], f"frame {i}"
+        assert (viewer.canvas.image.width(), viewer.canvas.image.height()) == (width, height)
+        assert _bits_digest(viewer.canvas.image) == expected[i], f"frame {i}"
         assert viewer.timeline.slider.value() == i
+
+
+def test_frames_follow_the_canvas_size(viewer, qtbot):
+    """A resized window has the frame shown delivered again at the canvas' new size, and
+    the next ones at it too."""
+    from tests.viewer.driving import key
+
+    before = viewer.canvas.display_size()
+    viewer.resize(1000, 700)
+    qtbot.waitUntil(lambda: viewer.canvas.display_size() != before)
+    size = viewer.canvas.display_size()
+    assert viewer.canvas.image_index == 0
+    assert (viewer.canvas.image.width(), viewer.canvas.image.height()) == size
+    assert key(viewer, Qt.Key.Key_Right) == 1 and viewer.canvas.image_index == 1
+    assert (viewer.canvas.image.width(), viewer.canvas.image.height()) == size
 
 
 def test_keys_move_as_specified(viewer, qtbot):

@@ -1,5 +1,10 @@
 """The video frame with its pose overlay, fitted to the widget.
 
+Coordinates are the video's pixels (``image_size``) whatever the size of the image shown:
+the window has the loader deliver frames at ``display_size`` (told by
+``displaySizeChanged``), which painting copies 1:1; an image of another size (the scrub
+proxy's, or one made before a resize) is scaled to fit.
+
 Hovering names a keypoint; clicking a skeleton or box selects that person (Shift+click marks
 the other one of a merge or swap); dragging a keypoint moves it; a right-click asks for the
 context menu. With rejected detections shown (drawn faintly), a click on one picks it for
@@ -10,7 +15,15 @@ and edits.
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QContextMenuEvent, QImage, QMouseEvent, QPainter, QPaintEvent
+from PySide6.QtGui import (
+    QColor,
+    QContextMenuEvent,
+    QImage,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from ambientpose_desktop.core.keypoints import KeypointFormat
@@ -41,6 +54,7 @@ class FrameCanvas(QWidget):
     keypointDragged = Signal(int, int, float, float)  # identity, keypoint, image x, y
     menuRequested = Signal(QPoint, object, object)  # global position, identity, keypoint
     rejectedClicked = Signal(int)  # raw index (in this frame) of a rejected detection
+    displaySizeChanged = Signal(int, int)  # device pixels the frame is shown at
 
     def __init__(self, fmt: KeypointFormat, image_size: tuple[int, int], parent=None) -> None:
         super().__init__(parent)
@@ -95,6 +109,17 @@ class FrameCanvas(QWidget):
         rect.moveCenter(QPointF(self.width() / 2, self.height() / 2))
         return rect, scale
 
+    def display_size(self) -> tuple[int, int]:
+        """The size, in device pixels, the frame is painted at: frames this size are copied
+        1:1 (no scaling on the GUI thread)."""
+        rect, _ = self._placement()
+        ratio = self.devicePixelRatioF()
+        return max(round(rect.width() * ratio), 1), max(round(rect.height() * ratio), 1)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.displaySizeChanged.emit(*self.display_size())
+
     def to_image(self, pos: QPointF) -> QPointF:
         rect, scale = self._placement()
         return QPointF((pos.x() - rect.x()) / scale, (pos.y() - rect.y()) / scale)
@@ -109,8 +134,15 @@ class FrameCanvas(QWidget):
         if self.image is None:
             return
         rect, scale = self._placement()
-        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-        painter.drawImage(rect, self.image)
+        ratio = self.devicePixelRatioF()
+        if (self.image.width(), self.image.height()) == self.display_size():
+            # whole pixels and no scaling: Qt copies the rows as they are
+            target = QRectF(round(rect.x()), round(rect.y()),
+                            self.image.width() / ratio, self.image.height() / ratio)
+            painter.drawImage(target, self.image)
+        else:
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+            painter.drawImage(rect, self.image)
         painter.translate(rect.topLeft())
         painter.scale(scale, scale)
         picked = next((i for i, (raw, _) in enumerate(self.rejected)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QMainWindow,
     QMessageBox,
+    QPushButton,
     QScrollArea,
     QSplitter,
     QUndoView,
@@ -40,6 +41,7 @@ from ambientpose_desktop.gui.viewer.lanes import LANE_HEIGHT, TrackLanes
 from ambientpose_desktop.gui.viewer.menus import add_menus, context_menu, make_actions
 from ambientpose_desktop.gui.viewer.plots import PosePlots
 from ambientpose_desktop.gui.viewer.rejected import RejectedDetections
+from ambientpose_desktop.gui.viewer.seekable import OFFER_TEXT, SeekableOffer
 from ambientpose_desktop.gui.viewer.state import ViewerState
 from ambientpose_desktop.gui.viewer.task_view import TaskView
 from ambientpose_desktop.gui.viewer.timeline import Timeline
@@ -63,6 +65,7 @@ class ViewerWindow(QMainWindow):
         self.state = ViewerState(len(self.loader), self)
         self.state.set_options(filtered=self.filtered.current)  # as exports: the default
         self.canvas = FrameCanvas(self.task.fmt, self.loader.reader.size)
+        self.canvas.displaySizeChanged.connect(self.loader.set_display_size)
         self.timeline = Timeline(self.state, source.timestamps, source.fps)
         self.lanes = TrackLanes(self.state, table)
         self.plots = PosePlots(self.state, table, self.task.fmt, synchronous, self.filtered)
@@ -75,6 +78,7 @@ class ViewerWindow(QMainWindow):
             source.fps or 30.0, self.filtered, self.rejected.exists)
         self.filter_dialog = None
         self._build_layout()
+        self._offer_fast_seeking()
         self._build_actions()
         self._connect_proofreading()
         for entry, why in self.history.session.skipped:
@@ -97,7 +101,6 @@ class ViewerWindow(QMainWindow):
         else:
             warm_up()
         self.loader.failed.connect(self.statusBar().showMessage)
-        self.loader.notice.connect(self.statusBar().showMessage)
         self.timeline.playToggled.connect(self.toggle_play)
         self.canvas.set_options(self.state.options)
         self._keep_keys_for_the_window()
@@ -132,6 +135,19 @@ class ViewerWindow(QMainWindow):
             self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
             self.docks.append(dock)
 
+    def _offer_fast_seeking(self) -> None:
+        """Once exact seeks prove slow: say so, and offer the fast-seeking copy (this
+        button, and File → the same action)."""
+        self.seekable = SeekableOffer(self.loader, self.task.folder, self)
+        self.seekable_button = QPushButton(OFFER_TEXT)
+        self.seekable_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys stay with the video
+        self.seekable_button.hide()
+        self.seekable_button.clicked.connect(self.seekable.make)
+        self.statusBar().addPermanentWidget(self.seekable_button)
+        self.seekable.said.connect(self.statusBar().showMessage)
+        self.seekable.offered.connect(self.seekable_button.show)
+        self.seekable.used.connect(self.seekable_button.hide)
+
     def _keep_keys_for_the_window(self) -> None:
         """The step keys work from the first moment and after a click anywhere: the video
         holds the focus; clicking a plot or the people list gives it back to the video, and
@@ -160,7 +176,8 @@ class ViewerWindow(QMainWindow):
             self.addAction(action)
         menu = self.menuBar().addMenu("&File")
         for text, shortcut, slot in (("&Open results…", "Ctrl+O", self.choose_results),
-                                     ("&Export…", "Ctrl+E", self.open_export)):
+                                     ("&Export…", "Ctrl+E", self.open_export),
+                                     (f"{OFFER_TEXT}…", "Ctrl+Shift+K", self.seekable.make)):
             action = menu.addAction(text)
             action.setShortcut(QKeySequence(shortcut))
             action.triggered.connect(slot)
@@ -327,6 +344,7 @@ class ViewerWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:
         self._play_timer.stop()
+        self.seekable.stop()
         self.loader.close()
         super().closeEvent(event)
 
