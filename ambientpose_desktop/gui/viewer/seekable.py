@@ -75,15 +75,25 @@ class SeekableOffer(QObject):
         if self.job is not None:
             loop.exec()
 
+    def _keys_back(self) -> None:
+        """The progress dialog is gone: the viewer takes the keyboard again (with no window
+        manager, nobody else gives it back)."""
+        window = self.parent()
+        window.raise_()
+        window.activateWindow()
+
     def _made(self, _result) -> None:
         self.job = None
         if self._closing:
             return
+        self._keys_back()
         self.said.emit("Fast-seeking copy made: checking its frames…")
         self.loader.use_copy()
 
     def _failed(self, message: str) -> None:
         self.job = None
+        if not self._closing:
+            self._keys_back()
         self.said.emit(f"No fast-seeking copy: {message}")
 
     def _switched(self, ok: bool, text: str) -> None:
