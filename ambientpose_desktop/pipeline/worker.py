@@ -262,6 +262,8 @@ def run(job: DetectJob, sink: EventSink, stop: threading.Event) -> Summary:
         logger.info("resumed at frame {} from the checkpoint", resumed)
         sink.progress(Progress(frame=resumed, total_frames=max(total, resumed), fps=0.0,
                                eta_s=None), force=True)
+    if isinstance(source, VideoSource) and backend.device == "cpu":
+        source.decode_on_one_thread()
     prescale = backend.prescaler(info.width, info.height) if info.kind == "video" else None
     feed = FrameFeed(source, end, stop, start=first, prescale=prescale)
     decode_error: DecodeError | None = None

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +36,36 @@ def kill_detect_at(frame: int, *args, timeout: float = 120) -> int:
             proc.kill()
             proc.wait()
         proc.stdout.close()
+
+
+def kill_detect_after_checkpoint(beyond: int, out: Path, *args, timeout: float = 120) -> int:
+    """Start ``ambientpose detect --output out *args`` and SIGKILL it as soon as its
+    checkpoint holds more than ``beyond`` frames (progress events come too far apart to
+    time this); returns the frames that checkpoint holds."""
+    from ambientpose_desktop.core.task_folder import TaskFolder
+
+    manifest = TaskFolder(out).checkpoint / "manifest.json"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ambientpose_desktop", "detect", *map(str, args),
+         "--output", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=worker_env())
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                frames = json.loads(manifest.read_text())["frames"]
+            except (OSError, ValueError, KeyError):  # not there yet, or being replaced
+                frames = 0
+            if frames > beyond:
+                os.kill(proc.pid, signal.SIGKILL)
+                proc.wait(timeout)
+                return frames
+            time.sleep(0.005)
+        raise AssertionError(f"no checkpoint beyond frame {beyond} (exit {proc.poll()})")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
 
 
 def assert_same_results(resumed: Path, uninterrupted: Path, atol: float = 0.0) -> None:

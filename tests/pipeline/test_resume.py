@@ -10,7 +10,11 @@ import os
 import pytest
 
 from ambientpose_desktop.core.task_folder import TaskFolder
-from tests.pipeline.resume_helpers import assert_same_results, kill_detect_at
+from tests.pipeline.resume_helpers import (
+    assert_same_results,
+    kill_detect_after_checkpoint,
+    kill_detect_at,
+)
 from tests.pipeline.worker_helpers import events_of, run_detect
 
 FAKE = ("--backend", "fake", "--opt", "delay_s=0.01", "--checkpoint-every", "20")
@@ -145,8 +149,7 @@ def test_killed_again_after_resuming_it_resumes_again(uninterrupted_short, tmp_p
     video, expected = uninterrupted_short
     out = tmp_path / "task"
     first = _killed_at_half(video, out, SHORT, 20)
-    # progress comes ~20 frames apart here: killed at 30 or more, it is well before the end
-    kill_detect_at(30, video, "--output", out, *SHORT, "--resume")
+    kill_detect_after_checkpoint(first, out, video, *SHORT, "--resume")
     second = json.loads((TaskFolder(out).checkpoint / "manifest.json").read_text())["frames"]
     assert first < second < 60
     proc = run_detect(video, "--output", out, *SHORT, "--resume")
