@@ -8,6 +8,8 @@ stages wherever it starts (from frame 0, a checkpoint, or a chunk of a long vide
 
 from __future__ import annotations
 
+import queue
+import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -85,18 +87,16 @@ class StagesThread:
     ``finish`` raise it on the model's thread."""
 
     def __init__(self, stages: list[FrameStage], take, after_batch, depth: int = 4) -> None:
-        import queue
-        import threading
-
         self._stages, self._take, self._after_batch = stages, take, after_batch
         self._queue: queue.Queue = queue.Queue(maxsize=depth)
         self._error: BaseException | None = None
+        self._dropping = False  # the run failed or stopped: what waits is not needed
         self._thread = threading.Thread(target=self._loop, name="stages", daemon=True)
         self._thread.start()
 
     def _loop(self) -> None:
         while (items := self._queue.get()) is not None:
-            if self._error is not None:
+            if self._error is not None or self._dropping:
                 continue  # drain, so that the model's thread never blocks on a full queue
             try:
                 for item in run_stages(self._stages, items):
@@ -123,7 +123,6 @@ class StagesThread:
 
     def abort(self) -> None:
         """The run failed or was stopped: end the thread, dropping what waits."""
-        if self._error is None:
-            self._error = RuntimeError("aborted")
+        self._dropping = True
         self._queue.put(None)
         self._thread.join(timeout=5)
