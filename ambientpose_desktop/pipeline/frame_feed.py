@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ambientpose_desktop.pipeline.backends.base import Prescaled
+from ambientpose_desktop.pipeline.helper_threads import helper_thread
 from ambientpose_desktop.pipeline.video import FrameSource
 
 _END = object()
@@ -34,14 +35,15 @@ class FrameFeed:
 
     def __init__(self, source: FrameSource, max_frames: int | None, stop: threading.Event,
                  depth: int = 8, start: int = 0,
-                 prescale: Callable[[np.ndarray], Prescaled] | None = None) -> None:
+                 prescale: Callable[[np.ndarray], Prescaled] | None = None,
+                 below_model: bool = False) -> None:
         self._source = source
         self._prescale = prescale  # made for frames of the source's size only
         self._max_frames = max_frames
         self._start = start  # the first frame to decode (a resumed run's)
         self._stop = stop
         self._queue: queue.Queue = queue.Queue(maxsize=depth)
-        self._thread = threading.Thread(target=self._decode, name="decode", daemon=True)
+        self._thread = helper_thread(self._decode, "decode", below_model)
         self.decode_s = 0.0
 
     def start(self) -> None:

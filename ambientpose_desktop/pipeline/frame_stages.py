@@ -9,9 +9,10 @@ stages wherever it starts (from frame 0, a checkpoint, or a chunk of a long vide
 from __future__ import annotations
 
 import queue
-import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
+
+from ambientpose_desktop.pipeline.helper_threads import helper_thread
 
 if TYPE_CHECKING:
     import numpy as np
@@ -84,14 +85,15 @@ class StagesThread:
     (on 2 cores, tracking, appearance and the sinks done in between held the model up by
     ~2.5 ms a 1080p frame). ``after_batch(count)`` runs on this thread after each batch's
     frames were taken (the checkpoint, progress). An error here ends the run: ``put`` and
-    ``finish`` raise it on the model's thread."""
+    ``finish`` raise it on the model's thread. ``below_model``: see ``helper_threads``."""
 
-    def __init__(self, stages: list[FrameStage], take, after_batch, depth: int = 4) -> None:
+    def __init__(self, stages: list[FrameStage], take, after_batch, depth: int = 4,
+                 below_model: bool = False) -> None:
         self._stages, self._take, self._after_batch = stages, take, after_batch
         self._queue: queue.Queue = queue.Queue(maxsize=depth)
         self._error: BaseException | None = None
         self._dropping = False  # the run failed or stopped: what waits is not needed
-        self._thread = threading.Thread(target=self._loop, name="stages", daemon=True)
+        self._thread = helper_thread(self._loop, "stages", below_model)
         self._thread.start()
 
     def _loop(self) -> None:

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from ambientpose_desktop.core.task_folder import SCRUB_PROXY
+from ambientpose_desktop.pipeline.helper_threads import helper_thread
 
 PROXY_HEIGHT = 360
 PROXY_GOP = 8
@@ -41,11 +42,12 @@ class ScrubProxyWriter:
 
     ``source_size``: the video's (width, height), which sets the proxy's size; the frames
     added may be smaller (the model's prescaled ones, which cost nothing more to reuse) or
-    the video's own. Without it the first frame's size sets it.
+    the video's own. Without it the first frame's size sets it. ``below_model``: see
+    ``helper_threads``.
     """
 
     def __init__(self, folder: Path, name: str = SCRUB_PROXY,
-                 source_size: tuple[int, int] | None = None) -> None:
+                 source_size: tuple[int, int] | None = None, below_model: bool = False) -> None:
         self._folder = Path(folder)
         self._source_size = source_size
         self._final = self._folder / name
@@ -55,7 +57,7 @@ class ScrubProxyWriter:
         self._count = 0
         self._queue: queue.Queue = queue.Queue(maxsize=16)
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._loop, name="scrub-proxy", daemon=True)
+        self._thread = helper_thread(self._loop, "scrub-proxy", below_model)
         self._thread.start()
 
     @staticmethod

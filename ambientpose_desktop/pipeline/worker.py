@@ -83,7 +83,7 @@ class _Sinks:
     the scrub proxy."""
 
     def __init__(self, job: DetectJob, info: SourceInfo, fmt, resumed: int,
-                 own_from: int = 0) -> None:
+                 own_from: int = 0, below_model: bool = False) -> None:
         self.table = PoseTableBuilder(fmt.num_keypoints)
         self.appearance = AppearanceSink(fmt)
         self.timestamps = array("d")  # seconds of each frame (8 bytes, not a float object)
@@ -95,7 +95,7 @@ class _Sinks:
             from ambientpose_desktop.pipeline.scrub_proxy import ScrubProxyWriter
 
             self.proxy = ScrubProxyWriter(job.output, _PROXY_TAIL if resumed else SCRUB_PROXY,
-                                          (info.width, info.height))
+                                          (info.width, info.height), below_model)
 
     def add(self, item: FrameResult) -> None:
         self.table.add(item.persons)
@@ -253,7 +253,10 @@ def run(job: DetectJob, sink: EventSink, stop: threading.Event) -> Summary:
                 info.width, info.height, info.frame_count, info.fps, backend.name, backend.device)
 
     timings: dict[str, float] = {"load_s": time.perf_counter() - t0, "infer_s": 0.0}
-    sinks = _Sinks(job, info, fmt, resumed, own_from=own_from)
+    # The helper threads yield to a CPU model (``helper_threads``); a GPU model's thread
+    # mostly waits for the device, and the helpers then set the pace.
+    below_model = backend.device == "cpu"
+    sinks = _Sinks(job, info, fmt, resumed, own_from=own_from, below_model=below_model)
     if saved is not None:
         replay_start = time.perf_counter()
         _replay(saved, stages[stages.index(checkpoint) + 1:], sinks, source)
@@ -265,7 +268,7 @@ def run(job: DetectJob, sink: EventSink, stop: threading.Event) -> Summary:
     if isinstance(source, VideoSource) and backend.device == "cpu":
         source.decode_on_one_thread()
     prescale = backend.prescaler(info.width, info.height) if info.kind == "video" else None
-    feed = FrameFeed(source, end, stop, start=first, prescale=prescale)
+    feed = FrameFeed(source, end, stop, start=first, prescale=prescale, below_model=below_model)
     decode_error: DecodeError | None = None
     seen = resumed  # frames through the stages and sinks (counted on their thread)
     handed = resumed  # frames handed to them
@@ -284,7 +287,7 @@ def run(job: DetectJob, sink: EventSink, stop: threading.Event) -> Summary:
             eta_s=None if eta is None else round(eta, 1),
         ), force=force)
 
-    after = StagesThread(stages, sinks.add, report)
+    after = StagesThread(stages, sinks.add, report, below_model=below_model)
     feed.start()
     try:
         while True:
