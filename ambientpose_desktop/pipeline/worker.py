@@ -39,6 +39,7 @@ from ambientpose_desktop.pipeline.checkpoint import Checkpoint, Saved
 from ambientpose_desktop.pipeline.events_sink import EventSink
 from ambientpose_desktop.pipeline.frame_feed import Decoded, FrameFeed
 from ambientpose_desktop.pipeline.frame_stages import FrameResult, StagesThread, run_stages
+from ambientpose_desktop.pipeline.helper_threads import opencv_on_one_thread
 from ambientpose_desktop.pipeline.identity import identity_stages, link_layers
 from ambientpose_desktop.pipeline.outputs import RenderedOutputs, draw_source
 from ambientpose_desktop.pipeline.stills import tracked_as_sequence
@@ -288,6 +289,7 @@ def run(job: DetectJob, sink: EventSink, stop: threading.Event) -> Summary:
         ), force=force)
 
     after = StagesThread(stages, sinks.add, report, below_model=below_model)
+    restore_opencv = opencv_on_one_thread() if below_model else None
     feed.start()
     try:
         while True:
@@ -322,6 +324,8 @@ def run(job: DetectJob, sink: EventSink, stop: threading.Event) -> Summary:
         timings["decode_s"] = feed.decode_s
         source.close()
         backend.close()
+        if restore_opencv is not None:
+            restore_opencv()
 
     frames = sinks.table.num_frames
     if job.frame_range is not None:

@@ -60,13 +60,18 @@ def test_at_the_lowest_priority_already_a_helper_stays_there():
     assert seen == [19]
 
 
-def test_a_run_on_the_cpu_lowers_the_decoder_the_stages_and_the_proxy(media, tmp_path,
-                                                                       monkeypatch):
-    lowered: list[str] = []
-    monkeypatch.setattr(helper_threads, "lower_this_thread",
-                        lambda: lowered.append(threading.current_thread().name))
+def test_a_run_on_the_cpu_lowers_its_helpers_and_uses_opencv_on_one_thread(media, tmp_path,
+                                                                            monkeypatch):
+    import cv2
+
+    lowered: dict[str, int] = {}
+    monkeypatch.setattr(helper_threads, "lower_this_thread", lambda: lowered.setdefault(
+        threading.current_thread().name, cv2.getNumThreads()))
+    before = cv2.getNumThreads()
     job = DetectJob(input=media("videos/mmpose_demo.mp4"), output=tmp_path,
                     params=TaskParams(device="cpu"))
     summary = run(job, EventSink(None), threading.Event())
     assert summary.frames_processed == 5
     assert sorted(lowered) == ["decode", "scrub-proxy", "stages"]
+    assert lowered["decode"] == 1  # OpenCV's pool is off while frames are decoded
+    assert cv2.getNumThreads() == before  # and the process's setting is back afterwards
