@@ -25,7 +25,8 @@ def _frames(entries: list[dict]) -> dict[str, list[dict]]:
 
 def test_coco_keypoint_ap(media, tmp_path):
     """AP on 4 COCO val2017 images, scored by pycocotools from our AlphaPose-format output
-    (reference implementation of this model: ~0.70)."""
+    (reference implementation of this model: ~0.70; 0.698 here). The speed work must not
+    cost accuracy, so the bar is just under today's figure, not a loose floor."""
     pycocotools = pytest.importorskip("pycocotools.coco")
     from pycocotools.cocoeval import COCOeval
 
@@ -44,7 +45,7 @@ def test_coco_keypoint_ap(media, tmp_path):
         evaluation.summarize()
     ap = evaluation.stats[0]
     print(f"COCO keypoint AP: {ap:.3f}")
-    assert ap >= 0.6
+    assert ap >= 0.69
 
 
 def test_detect_demo_video(media, tmp_path):
