@@ -195,13 +195,13 @@ def test_plots_follow_and_seek(viewer, qtbot):
 
 def test_far_seek_shows_proxy_then_exact_frame(qtbot, processed_task):
     from ambientpose_desktop.core.summary import Summary
-    from ambientpose_desktop.gui.viewer.frame_loader import PROXY_ABOVE_FRAMES, FrameLoader
+    from ambientpose_desktop.gui.viewer.frame_loader import FAR_SEEK_FRAMES, FrameLoader
 
     video = Summary.read(processed_task / "summary.json").source.path
     loader = FrameLoader(video, processed_task)  # the task folder holds the scrub proxy
     try:
         assert loader.proxy is not None
-        target = next(i for i in range(59, 0, -1) if loader.reader.cost(i) > PROXY_ABOVE_FRAMES)
+        target = next(i for i in range(59, 0, -1) if loader.reader.cost(i) > FAR_SEEK_FRAMES)
         seen = []
         loader.frameReady.connect(lambda i, image, exact: seen.append((i, image.width(), exact)))
         loader.request(target)
@@ -211,6 +211,40 @@ def test_far_seek_shows_proxy_then_exact_frame(qtbot, processed_task):
         loader.request(target + 1)  # one step on: exact at once, no preview
         qtbot.waitUntil(lambda: len(seen) == 1, timeout=20000)
         assert seen == [(target + 1, 1280, True)]
+    finally:
+        loader.close()
+
+
+def test_near_seeks_show_the_proxy_first_only_where_they_prove_slow(processed_task):
+    """A seek a few frames past a keyframe goes straight to the exact frame where such
+    decodes have been quick, and shows the proxy first where they took longer than
+    PREVIEW_ABOVE_S (1080p on a slow machine) or before any was timed; a far seek always
+    shows it, a step never."""
+    from ambientpose_desktop.core.summary import Summary
+    from ambientpose_desktop.gui.viewer.frame_loader import (
+        FAR_SEEK_FRAMES,
+        PREVIEW_ABOVE_S,
+        FrameLoader,
+        SeekTimer,
+    )
+
+    video = Summary.read(processed_task / "summary.json").source.path
+    loader = FrameLoader(video, processed_task, synchronous=True)
+    try:
+        near = next(i for i in range(len(loader)) if loader.reader.cost(i) == 3)
+        far = next(i for i in range(len(loader)) if loader.reader.cost(i) > FAR_SEEK_FRAMES)
+        gop = loader.reader.index.longest_gop
+        assert loader.preview(near) is not None  # nothing timed yet
+        fast, slow = SeekTimer(gop), SeekTimer(gop)
+        for _ in range(3):
+            fast.add(3, PREVIEW_ABOVE_S / 3)
+            slow.add(3, PREVIEW_ABOVE_S * 2)
+        loader.seeks = fast
+        assert loader.preview(near) is None and loader.preview(far) is not None
+        loader.seeks = slow
+        assert loader.preview(near) is not None
+        loader.reader.frame(near - 1)  # the decoder stands just before: a step
+        assert loader.reader.cost(near) == 1 and loader.preview(near) is None
     finally:
         loader.close()
 

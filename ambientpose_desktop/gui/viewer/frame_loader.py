@@ -3,13 +3,13 @@
 The GUI thread only asks (``request``); the newest request wins, even over a decode under
 way (it is interrupted between two frames, the decoder keeping its place), so dragging the
 slider or playing faster than decoding drops stale frames instead of queueing them. When the
-exact frame needs a long decode (a seek far into a long GOP), the same frame from the task's
-scrub proxy is shown first (``exact=False``), then the full-resolution one. While idle, the
-thread decodes ahead of the last frame shown and behind it (so stepping either way finds
-frames decoded), and converts the next few in the direction of travel (and the one before)
-to QImages, which ``request`` hands out at once. Memory:
-the reader's decoded-frame cache (512 MiB) and ``READY_FRAMES`` QImages (~8 MiB each at
-1080p, less at display size).
+exact frame needs a long decode (a seek far into a long GOP, or a near one where those prove
+slow), the same frame from the task's scrub proxy is shown first (``exact=False``), then the
+full-resolution one. While idle, the thread decodes ahead of the last frame shown and behind
+it (so stepping either way finds frames decoded), and converts the next few in the direction
+of travel (and the one before) to QImages, which ``request`` hands out at once. Memory: the
+reader's decoded-frame cache (512 MiB) and ``READY_FRAMES`` QImages (~8 MiB each at 1080p,
+less at display size).
 
 Frames come at full resolution unless the viewer says (``set_display_size``) at what size,
 in device pixels, it shows them: then they are scaled in the same libswscale pass as the
@@ -27,6 +27,7 @@ from __future__ import annotations
 import statistics
 import threading
 import time
+from collections import deque
 from pathlib import Path
 
 import numpy as np
@@ -40,7 +41,12 @@ from ambientpose_desktop.pipeline.seekable_copy import open_frames, open_matchin
 PREFETCH_FRAMES = 24  # decoded (YUV) ahead of the frame shown
 BEHIND_FRAMES = 24  # and behind it, for stepping back
 READY_FRAMES = 6  # of those, converted to QImage ahead in the direction of travel (+1 back)
-PROXY_ABOVE_FRAMES = 4  # show the proxy first when the exact frame needs more decoding
+FAR_SEEK_FRAMES = 4  # a seek decoding more frames is far: the proxy first, the stretch filled
+# A near seek (2 to FAR_SEEK_FRAMES frames, the keyframe among them) shows the proxy first too
+# unless such decodes have taken less than this here: ~10 ms on a fast machine, 40-80 ms at
+# 1080p on a slow one.
+PREVIEW_ABOVE_S = 0.015
+_NEAR_TIMED = 9  # the latest near decodes judged
 SLOW_SEEK_S = 0.25  # exact seeks estimated slower than this in the longest GOP: say so once
 _SEEKS_TO_JUDGE = 2  # far seeks timed before judging
 
@@ -69,15 +75,24 @@ def slow_seek_notice(video: Path, gop: int, seconds: float) -> str:
 
 class SeekTimer:
     """Times the far seeks (decodes of many frames) to estimate the slowest one this video
-    can need: the seconds per frame decoded times its longest keyframe interval."""
+    can need (the seconds per frame decoded times its longest keyframe interval), and the
+    near ones, to tell whether they are quick enough to go without the proxy."""
 
     def __init__(self, longest_gop: int) -> None:
         self.longest_gop = longest_gop
         self._per_frame: list[float] = []
+        self._near: deque[float] = deque(maxlen=_NEAR_TIMED)
 
     def add(self, frames: int, seconds: float) -> None:
-        if frames > PROXY_ABOVE_FRAMES:
+        if frames > FAR_SEEK_FRAMES:
             self._per_frame.append(seconds / frames)
+        elif frames >= 2:
+            self._near.append(seconds)
+
+    def near_is_slow(self) -> bool:
+        """Near seeks take longer than ``PREVIEW_ABOVE_S`` here (so far as timed; untimed,
+        they are taken to)."""
+        return not self._near or statistics.median(self._near) > PREVIEW_ABOVE_S
 
     def slowest(self) -> float | None:
         """Estimated seconds of the slowest exact seek, once enough seeks were timed."""
@@ -206,9 +221,12 @@ class FrameLoader(QObject):
             self.proxy.close()
 
     def preview(self, index: int) -> QImage | None:
-        """The proxy's image of ``index`` if the exact one is slow to get, else None."""
-        if (self.proxy is None or index >= len(self.proxy)
-                or self.reader.cost(index) <= PROXY_ABOVE_FRAMES):
+        """The proxy's image of ``index`` if the exact one is slow to get, else None. Never
+        for a step (one frame to decode): the proxy would flash up between sharp frames."""
+        if self.proxy is None or index >= len(self.proxy):
+            return None
+        frames = self.reader.cost(index)
+        if frames <= 1 or (frames <= FAR_SEEK_FRAMES and not self.seeks.near_is_slow()):
             return None
         try:
             return to_qimage(self.proxy.frame(index))
@@ -260,7 +278,7 @@ class FrameLoader(QObject):
         interrupt = None if self._synchronous else self._superseded
         frames = self.reader.cost(index)
         started = time.perf_counter()
-        if frames > PROXY_ABOVE_FRAMES or (frames and index < self._shown):
+        if frames > FAR_SEEK_FRAMES or (frames and index < self._shown):
             first = max(index - self._span, self.reader.index.keyframe_before(index))
             self.reader.fill(first, index, interrupt)
         image = self._image(index, interrupt)
