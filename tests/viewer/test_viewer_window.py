@@ -40,6 +40,19 @@ def test_seek_shows_exactly_the_frame_asked_for(viewer):
         assert viewer.timeline.slider.value() == i
 
 
+def test_a_click_on_the_slider_goes_to_that_frame(viewer, qtbot):
+    """Clicking beside the handle jumps to the frame under the pointer (Qt's own slider only
+    steps ten frames towards it), both ways."""
+    from PySide6.QtCore import QPoint
+
+    slider, last = viewer.timeline.slider, viewer.state.frame_count - 1
+    for fraction in (0.75, 0.25):
+        qtbot.mouseClick(slider, Qt.MouseButton.LeftButton,
+                         pos=QPoint(round(slider.width() * fraction), slider.height() // 2))
+        assert abs(viewer.state.frame - fraction * last) <= 0.03 * last, fraction
+        assert slider.value() == viewer.state.frame
+
+
 def test_frames_follow_the_canvas_size(viewer, qtbot):
     """A resized window has the frame shown delivered again at the canvas' new size, and
     the next ones at it too."""

@@ -5,8 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QSpinBox, QToolButton, QWidget
+from PySide6.QtGui import QKeyEvent, QMouseEvent
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QSlider,
+    QSpinBox,
+    QStyle,
+    QStyleOptionSlider,
+    QToolButton,
+    QWidget,
+)
 
 from ambientpose_desktop.gui.viewer.state import ViewerState
 
@@ -32,6 +41,27 @@ class FrameBox(QSpinBox):
         return super().event(event)
 
 
+class JumpSlider(QSlider):
+    """The frame slider. A click beside the handle goes to the frame under the pointer, and
+    holding the button drags from there; Qt's own slider only steps a page towards it."""
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            option = QStyleOptionSlider()
+            self.initStyleOption(option)
+            style, control = self.style(), QStyle.ComplexControl.CC_Slider
+            handle = style.subControlRect(control, option, QStyle.SubControl.SC_SliderHandle,
+                                          self)
+            if not handle.contains(event.position().toPoint()):
+                groove = style.subControlRect(control, option,
+                                              QStyle.SubControl.SC_SliderGroove, self)
+                x = round(event.position().x()) - groove.x() - handle.width() // 2
+                self.setValue(QStyle.sliderValueFromPosition(
+                    self.minimum(), self.maximum(), x, groove.width() - handle.width(),
+                    option.upsideDown))
+        super().mousePressEvent(event)  # the handle is under the pointer now: a drag starts
+
+
 class Timeline(QWidget):
     playToggled = Signal()
 
@@ -44,7 +74,7 @@ class Timeline(QWidget):
         self.play_button.setToolTip("Play / pause (Space)")
         self.play_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.play_button.clicked.connect(self.playToggled)
-        self.slider = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=last)
+        self.slider = JumpSlider(Qt.Orientation.Horizontal, minimum=0, maximum=last)
         self.slider.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # arrow keys belong to the window
         self.slider.valueChanged.connect(state.seek)
         self.spin = FrameBox(minimum=0, maximum=last)
