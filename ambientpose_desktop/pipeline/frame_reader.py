@@ -232,10 +232,12 @@ class FrameReader:
             while True:
                 if interrupt is not None and interrupt():
                     raise DecodeInterrupted
-                far = skip and first - self._position > window
-                ctx.skip_frame = "NONREF" if far else "DEFAULT"
                 # frames passed on the way are not kept, except those just before the range
-                # (the next steps back): the cache keeps what the viewer filled or showed
+                # (the next steps back): the cache keeps what the viewer filled or showed.
+                # Skipping stops a window before those: frames skipped come out missing up to
+                # a reorder delay later, and holes there made every step back seek again.
+                far = skip and first - self._position > 2 * window
+                ctx.skip_frame = "NONREF" if far else "DEFAULT"
                 got = self._next(keep_from=first - window)
                 if got is None:
                     raise IndexError(f"frame {wanted} could not be decoded")

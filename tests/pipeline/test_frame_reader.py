@@ -96,6 +96,23 @@ def test_fill_decodes_a_range_exactly_and_keeps_no_passing_frames(long_gop_video
             assert reader.cached(i) and _digest(reader.frame(i)) == expected[i]
 
 
+def test_fill_keeps_the_frames_just_before_the_range_without_holes(long_gop_video):
+    """The frames kept just before a filled range (the next steps back) are every one of
+    them: skipping non-reference frames on the way stops early enough that none of those
+    is missing (holes there made each step back seek to the keyframe again)."""
+    from ambientpose_desktop.pipeline.frame_reader import _EXACT_WINDOW
+
+    expected = _hashes(long_gop_video)
+    with FrameReader(long_gop_video) as reader:
+        reader.fill(200, 223)
+        before = range(200 - _EXACT_WINDOW, 200)
+        assert [i for i in before if not reader.cached(i)] == []
+        seeks = reader.stats["seeks"]
+        for i in reversed(before):
+            assert _digest(reader.frame(i)) == expected[i], f"frame {i}"
+        assert reader.stats["seeks"] == seeks
+
+
 def test_interrupted_decode_keeps_its_place(long_gop_video):
     from ambientpose_desktop.pipeline.frame_reader import DecodeInterrupted
 
