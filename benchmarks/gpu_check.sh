@@ -61,7 +61,7 @@ AP=$WORK/AlphaPose
 cp -r "$CARRY/AlphaPose" "$AP"
 BUILD=
 if [ "$CUDA" = 1 ]; then
-  say "AlphaPose's extensions: building in the background ($(nvcc --version | tail -2 | head -1))"
+  say "AlphaPose's extensions: building in the background ($(nvcc --version | tail -2 | sed -n 1p))"
   ARCH=$("$PY" -c "import torch; print('%d.%d' % torch.cuda.get_device_capability())")
   TORCH_CUDA_ARCH_LIST=$ARCH MAX_JOBS=4 "$PY" benchmarks/gpu_build_alphapose.py "$AP" \
     "$OUT/extensions.json" --timeout 200 > "$WORK/build.log" 2>&1 &
@@ -76,7 +76,7 @@ OPTS=(--opt "alphapose_dir=$AP" --opt "config=$CFG" --opt "checkpoint=$CKPT"
       --opt tracking=ours)
 
 gpu_used() {  # MiB in use on the GPU now
-  nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits 2>/dev/null | head -1
+  nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits 2>/dev/null | sed -n 1p
 }
 
 run_detect() {  # LABEL VIDEO [detect options...]: one run, one row of runs.jsonl

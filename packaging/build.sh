@@ -43,5 +43,7 @@ elapsed=$(( $(date +%s) - start ))
 echo "built dist/AmbientPose in ${elapsed} s"
 echo "bundle size: $(du -sh dist/AmbientPose | cut -f1) ($(find dist/AmbientPose -type f | wc -l) files)"
 echo "largest parts:"
-du -s dist/AmbientPose/_internal/* | sort -rn | head -8 | \
-  awk '{ printf "  %6.1f MiB  %s\n", $1 / 1024, $2 }'
+# awk reads to the end (head would leave, and sort, still writing, would die of SIGPIPE: with
+# pipefail the build failed now and then, under load)
+du -s dist/AmbientPose/_internal/* | sort -rn | \
+  awk 'NR <= 8 { printf "  %6.1f MiB  %s\n", $1 / 1024, $2 }'
