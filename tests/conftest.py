@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import faulthandler
 import os
 from pathlib import Path
 
@@ -27,6 +28,25 @@ def media_path(relative: str) -> Path:
 @pytest.fixture
 def media():
     return media_path
+
+
+# pytest-timeout (600 s) runs on a Python thread, which a test deadlocked in C code while
+# holding the GIL never lets run (seen once: the main thread stuck on a Qt mutex in a viewer
+# test). faulthandler's watchdog is a C thread: past this it prints every thread's stack and
+# ends the run, well inside CI's own limit. The stacks go to a file (pytest holds fd 2), which
+# .ci/run prints.
+_HARD_TIMEOUT_S = 900
+HANG_REPORT = Path(os.environ.get("TMPDIR", "/tmp")) / "ambientpose-test-hang.txt"
+
+
+@pytest.fixture(autouse=True)
+def _hard_timeout(request):
+    with HANG_REPORT.open("w") as report:
+        print(f"stuck past {_HARD_TIMEOUT_S} s: {request.node.nodeid}", file=report, flush=True)
+        faulthandler.dump_traceback_later(_HARD_TIMEOUT_S, exit=True, file=report)
+        yield
+        faulthandler.cancel_dump_traceback_later()
+    HANG_REPORT.unlink(missing_ok=True)
 
 
 @pytest.fixture(autouse=True)
